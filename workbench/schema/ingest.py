@@ -1,0 +1,96 @@
+"""Read the guarantor's files (CSV in UTF-8 or CP949, XLSX; Korean or English headers) into records.
+
+Every row is either loaded whole or reported with its spreadsheet row number: nothing is dropped silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from workbench.schema.record import (
+    FIELD_SPECS, REQUIRED_FIELDS, CompanyRecord, FieldError, validate_record,
+)
+from workbench.taxonomy.model import Taxonomy
+
+ENCODINGS = ("utf-8-sig", "cp949")
+
+
+class IngestError(ValueError):
+    """The file itself cannot be read (format, encoding, headers)."""
+
+
+@dataclass
+class RowError:
+    row: int  # as a spreadsheet shows it: the header is row 1
+    errors: list[FieldError]
+
+    def __str__(self) -> str:
+        return f"row {self.row}: " + "; ".join(str(e) for e in self.errors)
+
+
+@dataclass
+class IngestResult:
+    records: list[CompanyRecord] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)  # row number of each record
+    errors: list[RowError] = field(default_factory=list)
+
+    def raise_for_errors(self) -> None:
+        if self.errors:
+            shown = "\n".join(str(e) for e in self.errors[:20])
+            more = f"\n… and {len(self.errors) - 20} more" if len(self.errors) > 20 else ""
+            raise IngestError(f"{len(self.errors)} invalid row(s):\n{shown}{more}")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Raw table with every cell as text; CSV encoding detected (UTF-8, then CP949)."""
+    path = Path(path)
+    if not path.exists():
+        raise IngestError(f"{path}: file not found")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return pd.read_excel(path, dtype=str, keep_default_na=False)
+    if suffix != ".csv":
+        raise IngestError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
+    for enc in ENCODINGS:
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
+        except UnicodeDecodeError:
+            continue
+    raise IngestError(f"{path}: not UTF-8 or CP949 text")
+
+
+def canonical_columns(columns: list[str]) -> dict[str, str]:
+    """Map file headers to record field names; unknown headers are kept out."""
+    alias = {a.replace(" ", ""): s.name for s in FIELD_SPECS for a in s.aliases}
+    return {c: alias[str(c).replace(" ", "").strip()] for c in columns if str(c).replace(" ", "").strip() in alias}
+
+
+def read_records(path: str | Path, *, required: tuple[str, ...] = REQUIRED_FIELDS,
+                 require_label: bool = False, taxonomy: Taxonomy | None = None) -> IngestResult:
+    """Validate every row; valid rows become records, invalid rows are reported with their numbers."""
+    df = read_table(path)
+    mapping = canonical_columns(list(df.columns))
+    missing = [n for n in required if n not in mapping.values()]
+    if missing:
+        raise IngestError(f"{path}: missing column(s): {', '.join(missing)}")
+    df = df.rename(columns=mapping)[list(dict.fromkeys(mapping.values()))]
+    result = IngestResult()
+    for i, row in enumerate(df.to_dict("records"), start=2):
+        rec = CompanyRecord.from_mapping(row)
+        errs = validate_record(rec, required=required, taxonomy=taxonomy, require_label=require_label)
+        if errs:
+            result.errors.append(RowError(i, errs))
+        else:
+            result.records.append(rec)
+            result.rows.append(i)
+    return result
+
+
+def records_to_frame(records: list[CompanyRecord], korean_headers: bool = True) -> pd.DataFrame:
+    """The guarantor's layout: one column per field, Korean headers by default."""
+    df = pd.DataFrame([r.to_dict() for r in records])
+    if korean_headers:
+        df = df.rename(columns={s.name: s.aliases[0] for s in FIELD_SPECS})
+    return df

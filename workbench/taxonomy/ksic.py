@@ -1,0 +1,72 @@
+"""KSIC (한국표준산업분류) 10th and 11th revision tables and the official 10→11 concordance."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from workbench.config import TAXONOMY_DIR
+
+KSIC_DIR = TAXONOMY_DIR / "ksic"
+
+
+@dataclass(frozen=True)
+class KsicCode:
+    code: str
+    name: str
+    level: int
+    parent_code: str
+    revision: int  # 10 or 11
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+class KsicTables:
+    """Look-ups over both KSIC revisions. A 5-digit code is valid if either revision knows it."""
+
+    def __init__(self, folder: Path = KSIC_DIR):
+        self.codes: dict[int, dict[str, KsicCode]] = {}
+        for rev in (10, 11):
+            self.codes[rev] = {
+                r["code"]: KsicCode(r["code"], r["name"], int(r["level"]), r["parent_code"], rev)
+                for r in _rows(folder / f"ksic{rev}_codes.csv")
+            }
+        self.descriptions = {r["code"]: r for r in _rows(folder / "ksic11_descriptions.csv")}
+        self._10_to_11: dict[str, list[str]] = {}
+        for r in _rows(folder / "ksic10_to_11_concordance.csv"):
+            self._10_to_11.setdefault(r["ksic10_code"], []).append(r["ksic11_code"])
+
+    def lookup(self, code: str) -> KsicCode | None:
+        """The 5-digit subclass in the 11th revision, else the 10th; None if unknown."""
+        code = (code or "").strip()
+        if len(code) != 5:
+            return None
+        return self.codes[11].get(code) or self.codes[10].get(code)
+
+    def to_ksic11(self, code: str) -> list[str]:
+        """11th-revision subclass code(s) for a 10th or 11th code (a split maps to several)."""
+        code = (code or "").strip()
+        if code in self.codes[11] and len(code) == 5:
+            return [code]
+        return list(dict.fromkeys(self._10_to_11.get(code, [])))
+
+    def ancestors(self, code11: str) -> list[str]:
+        """Codes of the levels above an 11th-revision code: section, 2-, 3- and 4-digit."""
+        out, cur = [], self.codes[11].get(code11)
+        while cur is not None and cur.parent_code:
+            out.append(cur.parent_code)
+            cur = self.codes[11].get(cur.parent_code)
+        return out[::-1]
+
+    def name(self, code: str) -> str:
+        entry = self.lookup(code)
+        return entry.name if entry else ""
+
+
+@lru_cache(maxsize=1)
+def ksic_tables() -> KsicTables:
+    return KsicTables()

@@ -1,0 +1,145 @@
+"""Load and validate criteria revisions stored as data under ``taxonomy/<dir>/``.
+
+A revision folder holds ``revision.json``, ``themes.csv``, ``fields.csv``, ``items.csv`` and optionally
+``ksic_links.csv``. Codes follow theme letter + 2-digit field + 3-digit item (e.g. I30003); each code carries
+``code_status`` (official | provisional), so official codes replace provisional ones by editing data only.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from workbench.config import DEFAULT_REVISION, TAXONOMY_DIR
+from workbench.taxonomy.model import Field, Item, KsicLink, Taxonomy, Theme
+
+THEME_RE = re.compile(r"^[A-Z]$")
+FIELD_RE = re.compile(r"^[A-Z]\d{2}$")
+ITEM_RE = re.compile(r"^[A-Z]\d{5}$")
+CODE_STATUSES = {"official", "provisional"}
+
+
+class TaxonomyError(ValueError):
+    """A revision file is broken; the message names the file, the row and the problem."""
+
+    def __init__(self, path: Path, row: int | None, problem: str):
+        self.path, self.row, self.problem = path, row, problem
+        where = f"{path}" + (f", row {row}" if row is not None else "")
+        super().__init__(f"{where}: {problem}")
+
+
+def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    if not path.exists():
+        raise TaxonomyError(path, None, "file is missing")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise TaxonomyError(path, 1, f"missing column(s): {', '.join(missing)}")
+        # row numbers as a spreadsheet shows them: header is row 1
+        return [(n, {k: (v or "").strip() for k, v in row.items()}) for n, row in enumerate(reader, start=2)]
+
+
+def _check(cond: bool, path: Path, row: int, problem: str) -> None:
+    if not cond:
+        raise TaxonomyError(path, row, problem)
+
+
+def _unique(path: Path, row: int, code: str, seen: set[str]) -> None:
+    _check(code not in seen, path, row, f"duplicate code {code!r}")
+    seen.add(code)
+
+
+def load_revision_dir(folder: Path) -> Taxonomy:
+    """Load one revision folder, validating every row; raises :class:`TaxonomyError`."""
+    folder = Path(folder)
+    meta_path = folder / "revision.json"
+    if not meta_path.exists():
+        raise TaxonomyError(meta_path, None, "file is missing")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise TaxonomyError(meta_path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+    revision = str(meta.get("revision", "")).strip()
+    if not revision:
+        raise TaxonomyError(meta_path, None, "'revision' is missing")
+
+    themes, seen = [], set()
+    p = folder / "themes.csv"
+    for n, r in _read_csv(p, ["theme_code", "theme_name", "code_status"]):
+        _check(bool(THEME_RE.match(r["theme_code"])), p, n, f"theme code {r['theme_code']!r} is not one capital letter")
+        _check(bool(r["theme_name"]), p, n, "theme_name is blank")
+        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
+        _unique(p, n, r["theme_code"], seen)
+        themes.append(Theme(r["theme_code"], r["theme_name"], r["code_status"]))
+
+    fields, seen = [], set()
+    p = folder / "fields.csv"
+    for n, r in _read_csv(p, ["field_code", "field_name", "theme_code", "name_basis", "code_status"]):
+        fc = r["field_code"]
+        _check(bool(FIELD_RE.match(fc)), p, n, f"field code {fc!r} is not a letter + 2 digits")
+        _check(r["theme_code"] in {t.code for t in themes}, p, n, f"unknown theme_code {r['theme_code']!r}")
+        _check(fc.startswith(r["theme_code"]), p, n, f"field code {fc!r} does not start with its theme code")
+        _check(bool(r["field_name"]), p, n, "field_name is blank")
+        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
+        _unique(p, n, fc, seen)
+        fields.append(Field(fc, r["field_name"], r["theme_code"], r["name_basis"], r["code_status"]))
+    field_theme = {f.code: f.theme_code for f in fields}
+
+    items, seen, names = [], set(), set()
+    p = folder / "items.csv"
+    for n, r in _read_csv(p, ["item_code", "item_name", "field_code", "description", "code_status"]):
+        ic = r["item_code"]
+        _check(bool(ITEM_RE.match(ic)), p, n, f"item code {ic!r} is not a letter + 5 digits")
+        _check(r["field_code"] in field_theme, p, n, f"unknown field_code {r['field_code']!r}")
+        _check(ic.startswith(r["field_code"]), p, n, f"item code {ic!r} does not start with its field code")
+        _check(bool(r["item_name"]), p, n, "item_name is blank")
+        _check(bool(r["description"]), p, n, "description is blank")
+        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
+        _check(r["item_name"] not in names, p, n, f"duplicate item name {r['item_name']!r}")
+        _unique(p, n, ic, seen)
+        names.add(r["item_name"])
+        preds = tuple(c for c in r.get("predecessor_codes", "").split("|") if c)
+        items.append(Item(ic, r["item_name"], r["field_code"], field_theme[r["field_code"]], r["description"],
+                          r.get("notes", ""), r["code_status"], revision, preds))
+
+    for f in fields:
+        if not any(i.field_code == f.code for i in items):
+            raise TaxonomyError(folder / "fields.csv", None, f"field {f.code} has no items")
+    for t in themes:
+        if not any(f.theme_code == t.code for f in fields):
+            raise TaxonomyError(folder / "themes.csv", None, f"theme {t.code} has no fields")
+
+    links: list[KsicLink] = []
+    p = folder / "ksic_links.csv"
+    if p.exists():
+        for n, r in _read_csv(p, ["item_code", "ksic11_code", "rank", "score", "method"]):
+            _check(r["item_code"] in seen, p, n, f"unknown item_code {r['item_code']!r}")
+            _check(bool(re.fullmatch(r"\d{5}", r["ksic11_code"])), p, n, f"KSIC code {r['ksic11_code']!r} is not 5 digits")
+            try:
+                links.append(KsicLink(r["item_code"], r["ksic11_code"], int(r["rank"]), float(r["score"]), r["method"]))
+            except ValueError:
+                raise TaxonomyError(p, n, "rank/score are not numbers") from None
+
+    return Taxonomy(revision=revision, label=meta.get("label", revision), hypothetical=bool(meta.get("hypothetical")),
+                    themes=themes, fields=fields, items=items, ksic_links=links, source=meta.get("source", ""))
+
+
+def revision_dirs(root: Path = TAXONOMY_DIR) -> dict[str, Path]:
+    """Map revision id → folder for every folder under ``root`` holding a revision.json."""
+    out = {}
+    for meta in sorted(Path(root).glob("*/revision.json")):
+        rev = str(json.loads(meta.read_text(encoding="utf-8"))["revision"])
+        out[rev] = meta.parent
+    return out
+
+
+@lru_cache(maxsize=8)
+def load_taxonomy(revision: str = DEFAULT_REVISION, root: Path = TAXONOMY_DIR) -> Taxonomy:
+    """Load a revision by id (e.g. "6" or "7-hypothetical"); revisions load side by side."""
+    dirs = revision_dirs(root)
+    if str(revision) not in dirs:
+        raise KeyError(f"unknown taxonomy revision {revision!r}; available: {', '.join(dirs) or 'none'}")
+    return load_revision_dir(dirs[str(revision)])

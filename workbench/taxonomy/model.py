@@ -1,0 +1,112 @@
+"""Data model of one revision of the 혁신성장 공동기준: themes → fields → items."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Theme:
+    code: str
+    name: str
+    code_status: str  # "official" | "provisional"
+
+
+@dataclass(frozen=True)
+class Field:
+    code: str
+    name: str
+    theme_code: str
+    name_basis: str
+    code_status: str
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: str
+    field_code: str
+    theme_code: str
+    description: str
+    notes: str
+    code_status: str
+    revision: str
+    predecessor_codes: tuple[str, ...] = ()
+
+    @property
+    def definition_text(self) -> str:
+        """The text that represents the item's definition (name, description, glossary notes)."""
+        parts = [self.name, self.description.replace(" | ", " "), self.notes]
+        return " ".join(p for p in parts if p).strip()
+
+
+@dataclass(frozen=True)
+class KsicLink:
+    item_code: str
+    ksic11_code: str
+    rank: int
+    score: float
+    method: str
+
+
+@dataclass
+class Taxonomy:
+    """One loaded, validated revision. Look-ups by code; iteration in the revision's order."""
+
+    revision: str
+    label: str
+    hypothetical: bool
+    themes: list[Theme]
+    fields: list[Field]
+    items: list[Item]
+    ksic_links: list[KsicLink] = field(default_factory=list)
+    source: str = ""
+
+    @cached_property
+    def theme_by_code(self) -> dict[str, Theme]:
+        return {t.code: t for t in self.themes}
+
+    @cached_property
+    def field_by_code(self) -> dict[str, Field]:
+        return {f.code: f for f in self.fields}
+
+    @cached_property
+    def item_by_code(self) -> dict[str, Item]:
+        return {i.code: i for i in self.items}
+
+    @cached_property
+    def item_codes(self) -> list[str]:
+        return [i.code for i in self.items]
+
+    @cached_property
+    def ksic_by_item(self) -> dict[str, list[KsicLink]]:
+        out: dict[str, list[KsicLink]] = {}
+        for link in sorted(self.ksic_links, key=lambda k: (k.item_code, k.rank)):
+            out.setdefault(link.item_code, []).append(link)
+        return out
+
+    def item(self, code: str) -> Item:
+        try:
+            return self.item_by_code[code]
+        except KeyError:
+            raise KeyError(f"item code {code!r} is not in revision {self.revision}") from None
+
+    def siblings(self, code: str) -> list[Item]:
+        """Other items of the same field."""
+        fc = self.item(code).field_code
+        return [i for i in self.items if i.field_code == fc and i.code != code]
+
+    def describe(self, code: str) -> dict[str, str]:
+        """Code, names of item, field and theme — what a screen or report shows."""
+        it = self.item(code)
+        return {
+            "item_code": it.code,
+            "item_name": it.name,
+            "field_code": it.field_code,
+            "field_name": self.field_by_code[it.field_code].name,
+            "theme_code": it.theme_code,
+            "theme_name": self.theme_by_code[it.theme_code].name,
+        }
+
+    def summary(self) -> dict[str, int]:
+        return {"themes": len(self.themes), "fields": len(self.fields), "items": len(self.items)}
