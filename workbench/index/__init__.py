@@ -1,0 +1,4 @@
+"""Nearest-neighbour indexes (hnswlib, cosine)."""
+from workbench.index.hnsw import HnswIndex
+
+__all__ = ["HnswIndex"]

@@ -1,0 +1,314 @@
+"""The recommender: one orchestrator over swappable parts (encoder, indexes, head, attributor).
+
+``fit`` learns from judged records; ``recommend`` returns the top-3 items with calibrated confidence, keywords,
+precedents and a Korean rationale per item. One encoder call per record: the sentence vector feeds the head,
+both hnswlib indexes and the exact keyword decomposition.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+from tqdm.auto import tqdm
+
+from workbench.encoders import Encoder, get_encoder
+from workbench.explain.attribution import Attributor, ExactTokenAttributor, OcclusionAttributor
+from workbench.explain.keywords import KeywordTokenizer, item_terms
+from workbench.explain.rationale import rationale_sentence
+from workbench.heads import LinearHead, make_head
+from workbench.index import HnswIndex
+from workbench.recommend.features import LABELS_KO, StructuredFeatures
+from workbench.recommend.principles import principle_warnings
+from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion, knn_votes
+from workbench.recommend.text import ComposedText, compose, has_text
+from workbench.recommend.types import ItemRecommendation, Keyword, Precedent, Recommendation
+from workbench.schema.record import CompanyRecord
+from workbench.taxonomy.loader import load_taxonomy
+from workbench.taxonomy.model import Taxonomy
+
+FORMAT_VERSION = 1
+TOP_K = 3
+
+
+class NotFittedError(RuntimeError):
+    pass
+
+
+class Recommender:
+    """scikit-learn style: ``__init__`` stores settings, ``fit`` learns ``*_`` attributes and returns self."""
+
+    def __init__(self, encoder: str = "e5", head_backend: str = "auto", revision: str = "6", C: float = 1.0,
+                 knn_k: int = 20, val_fraction: float = 0.1, review_threshold: float = 0.5,
+                 review_margin: float = 0.15, n_keywords: int = 5, random_state: int = 0,
+                 show_progress: bool = False):
+        self.encoder = encoder
+        self.head_backend = head_backend
+        self.revision = revision
+        self.C = C
+        self.knn_k = knn_k
+        self.val_fraction = val_fraction
+        self.review_threshold = review_threshold
+        self.review_margin = review_margin
+        self.n_keywords = n_keywords
+        self.random_state = random_state
+        self.show_progress = show_progress
+
+    # ---- parts ---------------------------------------------------------------------------------------------
+    @property
+    def encoder_(self) -> Encoder:
+        if not hasattr(self, "_encoder"):
+            self._encoder = get_encoder(self.encoder)
+        return self._encoder
+
+    @property
+    def taxonomy_(self) -> Taxonomy:
+        return load_taxonomy(self.revision)
+
+    @property
+    def tokenizer_(self) -> KeywordTokenizer:
+        if not hasattr(self, "_tokenizer"):
+            self._tokenizer = KeywordTokenizer(tuple(item_terms(self.taxonomy_)))
+        return self._tokenizer
+
+    @property
+    def attributor_(self) -> Attributor:
+        return ExactTokenAttributor() if self.encoder_.supports_tokens else OcclusionAttributor(getattr(self.encoder_, "encoder", self.encoder_))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "head_"):
+            raise NotFittedError("this Recommender is not fitted; call fit() or Recommender.load()")
+
+    # ---- training ------------------------------------------------------------------------------------------
+    def fit(self, records: list[CompanyRecord]) -> "Recommender":
+        tax = self.taxonomy_
+        records = [r for r in records if has_text(r)]
+        unknown = sorted({r.item_code for r in records} - set(tax.item_codes))
+        if unknown:
+            raise ValueError(f"labels not in revision {tax.revision}: {unknown[:5]}")
+        if len(records) < 2:
+            raise ValueError("fit needs at least two labelled records with text")
+        self.items_ = list(tax.item_codes)
+        index_of = {c: i for i, c in enumerate(self.items_)}
+        y = np.array([index_of[r.item_code] for r in records])
+        S = self.encoder_.encode([compose(r).text for r in records], kind="query", show_progress=self.show_progress)
+        self.definition_vectors_ = self.encoder_.encode([it.definition_text for it in tax.items], kind="passage")
+        self.definition_index_ = HnswIndex().fit(self.definition_vectors_, self.items_)
+
+        fit_idx, val_idx = self._split(y)
+        self._fit_parts(records, S, y, fit_idx)
+        parts = self._score_parts(S[val_idx], [records[i] for i in val_idx])
+        self.fusion_ = fit_fusion(parts, y[val_idx])
+        self._fit_parts(records, S, y, np.arange(len(y)))
+        self.train_meta_ = [{"company_name": r.company_name, "main_product": r.main_product[:120],
+                             "item_code": r.item_code} for r in records]
+        self.training_data_hash_ = hashlib.sha256("\n".join(
+            f"{compose(r).text}\t{r.ksic_code}\t{r.nst_code}\t{r.item_code}" for r in records).encode()).hexdigest()
+        self.model_id_ = f"wb-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{self.training_data_hash_[:8]}"
+        return self
+
+    def _split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stratified validation split; items with fewer than 3 records stay in the fitting part."""
+        rng = np.random.default_rng(self.random_state)
+        val = []
+        for c in np.unique(y):
+            idx = np.flatnonzero(y == c)
+            if len(idx) >= 3:
+                val += list(rng.choice(idx, max(1, int(round(len(idx) * self.val_fraction))), replace=False))
+        val_idx = np.array(sorted(val), dtype=int)
+        return np.setdiff1d(np.arange(len(y)), val_idx), val_idx
+
+    def _fit_parts(self, records, S, y, idx) -> None:
+        recs = [records[i] for i in idx]
+        self.structured_ = StructuredFeatures().fit(recs)
+        self.scaler_ = StandardScaler().fit(S[idx])
+        X = np.hstack([self.scaler_.transform(S[idx]), self.structured_.transform(recs)])
+        head = make_head(self.head_backend, C=self.C).fit(X, y[idx])
+        # every item gets a row, also items without training records (reachable via the other parts)
+        coef = np.zeros((len(self.items_), X.shape[1]), np.float32)
+        intercept = np.full(len(self.items_), head.intercept_.min() - 5.0, np.float32)
+        coef[head.classes_], intercept[head.classes_] = head.coef_, head.intercept_
+        head.classes_, head.coef_, head.intercept_ = np.arange(len(self.items_)), coef, intercept
+        self.head_: LinearHead = head
+        self.knn_index_ = HnswIndex().fit(S[idx], [str(int(v)) for v in y[idx]])
+        self.knn_labels_ = y[idx]
+
+    # ---- scoring -------------------------------------------------------------------------------------------
+    def _score_parts(self, S: np.ndarray, records: list[CompanyRecord]) -> ScoreParts:
+        X = np.hstack([self.scaler_.transform(S), self.structured_.transform(records)])
+        ids, sims = self.knn_index_.query(S, self.knn_k)
+        return ScoreParts(head=self.head_.decision_function(X),
+                          knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
+                          definition=S @ self.definition_vectors_.T)
+
+    def text_directions(self) -> np.ndarray:
+        """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
+        d = self.definition_vectors_.shape[1]
+        f = self.fusion_
+        head_text = self.head_.coef_[:, :d] / self.scaler_.scale_[None, :].astype(np.float32)
+        return (f.head_w * head_text + f.def_w * self.definition_vectors_) / f.temperature
+
+    def predict_proba(self, records: list[CompanyRecord], batch_size: int = 64) -> np.ndarray:
+        """Calibrated probabilities (n, n_items) in the order of ``items_``."""
+        self._check_fitted()
+        S = self.encoder_.encode([compose(r).text for r in records], kind="query", batch_size=batch_size)
+        return self.fusion_.proba(self._score_parts(S, records))
+
+    def score_parts(self, records: list[CompanyRecord]) -> ScoreParts:
+        """Each part's scores, for evaluation and ablations."""
+        self._check_fitted()
+        S = self.encoder_.encode([compose(r).text for r in records], kind="query")
+        return self._score_parts(S, records)
+
+    # ---- recommendation ------------------------------------------------------------------------------------
+    def recommend(self, record: CompanyRecord) -> Recommendation:
+        return self.recommend_batch([record])[0]
+
+    def recommend_batch(self, records: list[CompanyRecord], batch_size: int = 32,
+                        show_progress: bool = False) -> list[Recommendation]:
+        self._check_fitted()
+        for r in records:
+            if not has_text(r):
+                raise ValueError("record has no text: 주요제품, 제품용도, 기술사업명 and 업종명 are all blank")
+        out: list[Recommendation] = []
+        V = self.text_directions()
+        for start in tqdm(range(0, len(records), batch_size), disable=not show_progress, unit="batch"):
+            out += self._recommend_chunk(records[start:start + batch_size], V)
+        return out
+
+    def _recommend_chunk(self, records: list[CompanyRecord], V: np.ndarray) -> list[Recommendation]:
+        composed = [compose(r) for r in records]
+        texts = [c.text for c in composed]
+        if self.encoder_.supports_tokens:
+            S, tokens = self.encoder_.encode_with_tokens(texts, kind="query")
+        else:
+            S, tokens = self.encoder_.encode(texts, kind="query"), None
+        parts = self._score_parts(S, records)
+        P = self.fusion_.proba(parts)
+        top = np.argsort(-P, axis=1)[:, :TOP_K]
+        words = self.tokenizer_.words_batch(texts)
+        X_struct = self.structured_.transform(records)
+        directions = [np.stack([V[c] - competitors(P[i], c) @ V for c in t]) for i, t in enumerate(top)]
+        contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
+        ids, sims = self.knn_index_.query(S, max(self.knn_k, 50))
+        return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
+                               X_struct[i], ids[i], sims[i]) for i in range(len(records))]
+
+    def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib, x_struct,
+                  nb_ids, nb_sims) -> Recommendation:
+        tax = self.taxonomy_
+        d_text = self.definition_vectors_.shape[1]
+        W_struct = self.head_.coef_[:, d_text:] * (self.fusion_.head_w / self.fusion_.temperature)
+        items = []
+        for rank, c in enumerate(top, start=1):
+            keywords = _merge_keywords(words, contrib[:, rank - 1], composed)
+            q = competitors(p, c)
+            for j in np.flatnonzero(x_struct):
+                w = float(W_struct[c, j] - q @ W_struct[:, j])
+                keywords.append(Keyword(_struct_label(self.structured_.feature_names_[j]), round(w, 4),
+                                        "ksic_code" if "ksic" in self.structured_.feature_names_[j] else "nst_code"))
+            keywords = sorted(keywords, key=lambda k: -k.weight)[: self.n_keywords]
+            precedents = [Precedent(**self.train_meta_[j], similarity=round(float(s), 4))
+                          for j, s in zip(nb_ids, nb_sims) if self.knn_labels_[j] == c][:3]
+            n_votes = int(sum(self.knn_labels_[j] == c for j in nb_ids[: self.knn_k]))
+            info = tax.describe(self.items_[c])
+            items.append(ItemRecommendation(
+                rank=rank, **info, confidence=round(float(p[c]), 4),
+                rationale=rationale_sentence(info["item_name"], keywords, n_votes, self.knn_k,
+                                             float(parts.definition[row, c]), rank),
+                keywords=keywords, precedents=precedents,
+                scores={"head": round(float(parts.head[row, c]), 4), "knn": round(float(parts.knn[row, c]), 4),
+                        "definition": round(float(parts.definition[row, c]), 4)}))
+        reasons = []
+        if items[0].confidence < self.review_threshold:
+            reasons.append(f"1순위 신뢰도 {items[0].confidence:.0%} < 기준 {self.review_threshold:.0%}")
+        if len(items) > 1 and items[0].confidence - items[1].confidence < self.review_margin:
+            reasons.append(f"1·2순위 신뢰도 차이 {items[0].confidence - items[1].confidence:.0%}p가 작음")
+        return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
+                              warnings=principle_warnings(record), taxonomy_revision=tax.revision,
+                              model_id=self.model_id_, encoder_id=self.encoder_.id)
+
+    # ---- persistence ---------------------------------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        self._check_fitted()
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.head_.save(folder / "head.npz")
+        np.savez(folder / "arrays.npz", definition_vectors=self.definition_vectors_, knn_labels=self.knn_labels_,
+                 scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_)
+        self.knn_index_.save(folder, "knn")
+        self.definition_index_.save(folder, "definitions")
+        (folder / "train_meta.json").write_text(json.dumps(self.train_meta_, ensure_ascii=False), encoding="utf-8")
+        manifest = {
+            "format_version": FORMAT_VERSION, "model_id": self.model_id_, "created": datetime.now(timezone.utc).isoformat(),
+            "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
+            "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
+            "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
+            "structured_categories": self.structured_.categories_,
+            "params": {k: getattr(self, k) for k in ("head_backend", "C", "knn_k", "val_fraction", "review_threshold",
+                                                     "review_margin", "n_keywords", "random_state")},
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Recommender":
+        folder = Path(folder)
+        path = folder / "manifest.json"
+        if not path.exists():
+            raise FileNotFoundError(f"no trained model at {folder} (manifest.json missing); run `workbench train`")
+        m = json.loads(path.read_text(encoding="utf-8"))
+        if m.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{folder}: model format {m.get('format_version')} is not supported "
+                             f"(this version reads {FORMAT_VERSION}); retrain with `workbench train`")
+        self = cls(encoder=m["encoder"], revision=m["taxonomy_revision"], **m["params"])
+        if self.encoder_.id != m["encoder_id"]:
+            raise ValueError(f"{folder}: trained with encoder {m['encoder_id']}, but {self.encoder_.id} is installed")
+        self.items_ = m["items"]
+        self.head_ = LinearHead.load(folder / "head.npz")
+        arrays = np.load(folder / "arrays.npz")
+        self.definition_vectors_, self.knn_labels_ = arrays["definition_vectors"], arrays["knn_labels"]
+        self.scaler_ = StandardScaler()
+        self.scaler_.mean_, self.scaler_.scale_ = arrays["scaler_mean"], arrays["scaler_scale"]
+        self.scaler_.n_features_in_ = len(self.scaler_.mean_)
+        self.structured_ = StructuredFeatures.from_categories(m["structured_categories"])
+        self.knn_index_ = HnswIndex.load(folder, "knn")
+        self.definition_index_ = HnswIndex.load(folder, "definitions")
+        self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))
+        self.fusion_ = Fusion(**m["fusion"])
+        self.model_id_, self.training_data_hash_ = m["model_id"], m["training_data_hash"]
+        return self
+
+
+def competitors(p: np.ndarray, c: int) -> np.ndarray:
+    """Probability weights of the items other than c (renormalised): the baseline of contrastive attributions."""
+    q = p.astype(np.float64) + 1e-12
+    q[c] = 0.0
+    return q / q.sum()
+
+
+def _struct_label(feature_name: str) -> str:
+    """'ksic_group_262' → '업종코드 소분류 262'."""
+    column = next(c for c in LABELS_KO if feature_name.startswith(c + "_"))
+    return f"{LABELS_KO[column]} {feature_name[len(column) + 1:]}"
+
+
+def _merge_keywords(words, weights: np.ndarray, composed: ComposedText) -> list[Keyword]:
+    """One keyword per distinct word form: summed weight, every span, located in its record field."""
+    merged: dict[tuple[str, str], Keyword] = {}
+    for w, weight in zip(words, weights):
+        loc = composed.locate(w.start, w.end)
+        if loc is None:
+            continue
+        field, a, b = loc
+        kw = merged.setdefault((w.text, field), Keyword(w.text, 0.0, field, []))
+        kw.weight = round(kw.weight + float(weight), 4)
+        kw.spans.append((a, b))
+    return list(merged.values())
+
+
+__all__ = ["Recommender", "NotFittedError"]
