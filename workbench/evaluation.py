@@ -73,7 +73,7 @@ def realtext_hits(rec: Recommender, path: Path = REALTEXT, ks=(1, 3, 10)) -> dic
     tax = rec.taxonomy_
     code_by_name = {i.name: i.code for i in tax.items}
     index_of = {c: i for i, c in enumerate(rec.items_)}
-    records = [CompanyRecord(industry_name=r.industry_name, main_product=r.main_product) for r in df.itertuples()]
+    records = [CompanyRecord(industry_name=r.industry_name, main_product=r.main_products) for r in df.itertuples()]
     labels = [{index_of[code_by_name[n]] for n in r.split("|") if n in code_by_name} for r in df.weak_items]
     parts = rec.score_parts(records)
     out = {"n": len(records), "path": str(path)}

@@ -1,16 +1,18 @@
 """Read the guarantor's files (CSV in UTF-8 or CP949, XLSX; Korean or English headers) into records.
 
 Every row is either loaded whole or reported with its spreadsheet row number: nothing is dropped silently.
+Rows with no content in any cell are not records; their numbers are listed in ``IngestResult.blank_rows``.
 """
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from workbench.schema.record import (
-    FIELD_SPECS, REQUIRED_FIELDS, CompanyRecord, FieldError, validate_record,
+    FIELD_SPECS, REQUIRED_FIELDS, SPEC_BY_NAME, CompanyRecord, FieldError, validate_record,
 )
 from workbench.taxonomy.model import Taxonomy
 
@@ -35,6 +37,7 @@ class IngestResult:
     records: list[CompanyRecord] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  # row number of each record
     errors: list[RowError] = field(default_factory=list)
+    blank_rows: list[int] = field(default_factory=list)  # rows with no content at all (not records, not errors)
 
     def raise_for_errors(self) -> None:
         if self.errors:
@@ -50,14 +53,25 @@ def read_table(path: str | Path) -> pd.DataFrame:
         raise IngestError(f"{path}: file not found")
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str, keep_default_na=False)
+        try:
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        except (zipfile.BadZipFile, ValueError) as exc:
+            raise IngestError(f"{path}: not a readable XLSX workbook ({str(exc).strip()})") from None
     if suffix != ".csv":
         raise IngestError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
     for enc in ENCODINGS:
         try:
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
+            # skip_blank_lines=False keeps row numbers equal to the spreadsheet's after an empty line;
+            # index_col=False stops pandas from turning the first column into the index when data rows carry
+            # one trailing delimiter more than the header (which shifted every value one column left).
+            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc, skip_blank_lines=False,
+                               index_col=False)
         except UnicodeDecodeError:
             continue
+        except pd.errors.EmptyDataError:
+            raise IngestError(f"{path}: the file is empty (no header row)") from None
+        except pd.errors.ParserError as exc:
+            raise IngestError(f"{path}: not a well-formed CSV table ({str(exc).strip()})") from None
     raise IngestError(f"{path}: not UTF-8 or CP949 text")
 
 
@@ -74,10 +88,23 @@ def read_records(path: str | Path, *, required: tuple[str, ...] = REQUIRED_FIELD
     mapping = canonical_columns(list(df.columns))
     missing = [n for n in required if n not in mapping.values()]
     if missing:
-        raise IngestError(f"{path}: missing column(s): {', '.join(missing)}")
-    df = df.rename(columns=mapping)[list(dict.fromkeys(mapping.values()))]
+        named = ", ".join(f"{n} ({SPEC_BY_NAME[n].aliases[0]})" for n in missing)  # the guarantor's header
+        raise IngestError(f"{path}: missing column(s): {named}")
+    by_name: dict[str, list[str]] = {}
+    for header, name in mapping.items():
+        by_name.setdefault(name, []).append(str(header))
+    clashes = {n: hs for n, hs in by_name.items() if len(hs) > 1}
+    if clashes:  # pandas would silently keep the last of them
+        raise IngestError(f"{path}: several columns mean the same field: "
+                          + "; ".join(f"{n} ← {', '.join(hs)}" for n, hs in clashes.items()))
+    blank = [not any(str(v).strip() for v in row if v == v and v is not None)
+             for row in df.itertuples(index=False, name=None)]
+    df = df.rename(columns=mapping)[list(by_name)]
     result = IngestResult()
-    for i, row in enumerate(df.to_dict("records"), start=2):
+    for i, (row, is_blank) in enumerate(zip(df.to_dict("records"), blank), start=2):
+        if is_blank:
+            result.blank_rows.append(i)
+            continue
         rec = CompanyRecord.from_mapping(row)
         errs = validate_record(rec, required=required, taxonomy=taxonomy, require_label=require_label)
         if errs:

@@ -44,7 +44,7 @@ REQUIRED_FIELDS = ("company_name", "business_reg_no", "ceo_name") + TECH_FIELDS
 # 국가과학기술표준분류(2018) 대분류: the only level we can check without the full table.
 NST_SECTIONS = frozenset("EA EB EC ED EE EF EG EH EI HA HB HC HD HE LA LB LC NA NB NC ND OA OB OC "
                          "SA SB SC SD SE SF SG SH SI".split())
-NST_RE = re.compile(r"^[A-Z]{2}\d{4}$")
+NST_RE = re.compile(r"[A-Z]{2}[0-9]{4}")  # ASCII only: \d would accept full-width digits
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
 
 
@@ -119,7 +119,7 @@ def normalize_brn(value: str) -> str:
 def brn_is_valid(value: str) -> bool:
     """사업자등록번호 check digit (국세청 rule): 10 digits, hyphens allowed."""
     digits = normalize_brn(value)
-    if not re.fullmatch(r"\d{10}", digits):
+    if not re.fullmatch(r"[0-9]{10}", digits):
         return False
     d = [int(c) for c in digits]
     total = sum(w * x for w, x in zip(BRN_WEIGHTS, d)) + (d[8] * 5) // 10
@@ -141,7 +141,7 @@ def validate_record(rec: CompanyRecord, *, required: tuple[str, ...] = REQUIRED_
 
     if "business_reg_no" not in blank and rec.business_reg_no:
         digits = normalize_brn(rec.business_reg_no)
-        if not re.fullmatch(r"\d{10}", digits):
+        if not re.fullmatch(r"[0-9]{10}", digits):
             errors.append(FieldError("business_reg_no", "format", "사업자등록번호는 숫자 10자리입니다 (하이픈 허용).",
                                      "business registration number must be 10 digits (hyphens allowed)"))
         elif not brn_is_valid(digits):
@@ -149,7 +149,7 @@ def validate_record(rec: CompanyRecord, *, required: tuple[str, ...] = REQUIRED_
                                      "business registration number fails its check digit"))
     if rec.ksic_code and "ksic_code" not in blank:
         code = rec.ksic_code.strip()
-        if not re.fullmatch(r"\d{5}", code):
+        if not re.fullmatch(r"[0-9]{5}", code):
             errors.append(FieldError("ksic_code", "format", "업종코드는 KSIC 세세분류 숫자 5자리입니다.",
                                      "KSIC code must be 5 digits"))
         elif ksic.lookup(code) is None:
@@ -157,7 +157,7 @@ def validate_record(rec: CompanyRecord, *, required: tuple[str, ...] = REQUIRED_
                                      f"KSIC code {code} is unknown in the 10th and 11th revisions"))
     if rec.nst_code and "nst_code" not in blank:
         code = rec.nst_code.strip().upper()
-        if not NST_RE.match(code):
+        if not NST_RE.fullmatch(code):
             errors.append(FieldError("nst_code", "format", "기술분류는 영문 2자 + 숫자 4자리입니다 (예: EE0101).",
                                      "NST code must be two letters and four digits, e.g. EE0101"))
         elif code[:2] not in NST_SECTIONS:
@@ -178,8 +178,15 @@ def _label_errors(rec: CompanyRecord, taxonomy: Taxonomy | None) -> list[FieldEr
     if not rec.item_code:
         return [blank_error("item_code")]
     if taxonomy is None:
-        from workbench.taxonomy.loader import load_taxonomy
-        taxonomy = load_taxonomy(rec.revision or "6")
+        from workbench.config import DEFAULT_REVISION
+        from workbench.taxonomy.loader import load_taxonomy, revision_dirs
+        revision = rec.revision.strip() or DEFAULT_REVISION
+        try:
+            taxonomy = load_taxonomy(revision)
+        except KeyError:  # an unknown 기준차수 is a problem of this record, not a crash of the whole file
+            known = ", ".join(revision_dirs())
+            return [FieldError("revision", "unknown", f"기준차수 {revision}는 등록된 기준이 아닙니다 (등록: {known}).",
+                               f"revision {revision!r} is unknown (available: {known})")]
     if rec.item_code not in taxonomy.item_by_code:
         return [FieldError("item_code", "unknown", f"품목코드 {rec.item_code}는 {taxonomy.label}에 없습니다.",
                            f"item code {rec.item_code} is unknown in revision {taxonomy.revision}")]

@@ -29,7 +29,7 @@ SIBLING_MIX = 0.10
 KSIC_NOISE = 0.10
 KSIC10_SHARE = 0.15
 MIN_TRAIN_PER_ITEM = 5
-ZIPF_EXPONENT = 0.9
+ZIPF_EXPONENT = 0.7
 SURNAMES = "김이박최정강조윤장임한오서신권황안송류홍"
 NAME_SYLLABLES = "민서준지현우하윤도영수진예성은재연태경"
 COMPANY_STEMS = ["한빛", "세움", "다온", "누리", "에이치", "코리아", "대성", "미래", "나래", "하이", "씨엔", "유니",
@@ -48,17 +48,32 @@ class ItemLexicon:
 def load_lexicon(taxonomy: Taxonomy) -> dict[str, ItemLexicon]:
     """Lexicon entries keyed by item code (matched on the item name of the revision)."""
     code_by_name = {i.name: i.code for i in taxonomy.items}
+    entries = [(p, e) for p in sorted(LEXICON_DIR.glob("items_*.json")) for e in json.loads(p.read_text(encoding="utf-8"))]
+    # held-out pools never contain a phrase of any item's training pool (generic specs recur across items)
+    train_phrases = {_squash(p) for _, e in entries for kind in e["train"].values() for p in kind}
+    long_train = [p for p in train_phrases if len(p) >= 5]
     out = {}
-    for path in sorted(LEXICON_DIR.glob("items_*.json")):
-        for entry in json.loads(path.read_text(encoding="utf-8")):
-            code = code_by_name.get(entry["item_name"])
-            if code is None:
-                raise ValueError(f"{path.name}: item {entry['item_name']!r} is not in revision {taxonomy.revision}")
-            out[code] = ItemLexicon(code, entry["nst"], {s: entry[s] for s in SPLITS})
+    for path, entry in entries:
+        code = code_by_name.get(entry["item_name"])
+        if code is None:
+            raise ValueError(f"{path.name}: item {entry['item_name']!r} is not in revision {taxonomy.revision}")
+        test = {k: [p for p in v if not _contains_any(_squash(p), train_phrases, long_train)]
+                for k, v in entry["test"].items()}
+        if not all(test.values()):
+            raise ValueError(f"{path.name}: held-out pool of {entry['item_name']!r} is empty after removing training phrases")
+        out[code] = ItemLexicon(code, entry["nst"], {"train": entry["train"], "test": test})
     missing = [c for c in taxonomy.item_codes if c not in out]
     if missing:
         raise ValueError(f"lexicon has no entry for {len(missing)} item(s), e.g. {missing[:3]}")
     return out
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _contains_any(squashed: str, exact: set[str], parts: list[str]) -> bool:
+    return squashed in exact or any(t in squashed for t in parts)
 
 
 def has_final_consonant(word: str) -> bool:

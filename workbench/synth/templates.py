@@ -8,28 +8,28 @@ from __future__ import annotations
 USE_SENTENCES = {
     "train": [
         "{product|은} {use}에 사용되는 제품임.",
-        "{use}을 위한 {product}로, {feature}.",
+        "{use|을} 위한 {product}로, {feature}.",
         "당사 {product|은} {feature}의 특성을 가짐.",
         "{customer}에 공급되며 {use}에 활용됨.",
         "{feature} 수준의 성능을 확보하여 기존 수입품을 대체함.",
-        "주요 적용처는 {use}이며, {customer}을 대상으로 판매함.",
-        "{product}의 핵심 경쟁력은 {feature}임.",
+        "주요 적용처는 {use}이며, {customer|을} 대상으로 판매함.",
+        "{product}의 핵심 경쟁력: {feature}.",
         "{use} 분야에서 {product|을} 공급하고 있음.",
     ],
     "test": [
         "{use} 현장에 투입하는 솔루션입니다.",
-        "고객사인 {customer}의 요청으로 개발하였으며 {feature}을(를) 구현했습니다.",
+        "고객사인 {customer}의 요청으로 개발하였으며 {feature|을} 구현했습니다.",
         "경쟁 제품과 비교해 {feature} 측면에서 우위가 있습니다.",
         "납품처: {customer} / 용도: {use}.",
-        "{product|는} {use}용으로 설계되어 {feature}을(를) 달성함.",
-        "현재 {customer}와 실증을 진행 중이며, 양산 시 {use}에 적용 예정.",
+        "{product|는} {use}용으로 설계되어 {feature|을} 달성함.",
+        "현재 {customer|와} 실증을 진행 중이며, 양산 시 {use}에 적용 예정.",
         "특장점 — {feature}.",
         "{use}의 효율을 높이는 것이 목적으로, 시제품 검증을 마쳤습니다.",
     ],
 }
 
 TECH_PROJECTS = {
-    "train": ["{tech} 개발", "{tech} 기술 개발", "{tech}을 적용한 제품 개발", "{tech} 원천기술 개발"],
+    "train": ["{tech} 개발", "{tech} 기술 개발", "{tech|을} 적용한 제품 개발", "{tech} 원천기술 개발"],
     "test": ["{tech} 고도화 및 상용화 개발", "차세대 {tech} 개발 과제", "{tech} 기반 실증 및 사업화 개발"],
 }
 

@@ -39,7 +39,13 @@ def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]
         if missing:
             raise TaxonomyError(path, 1, f"missing column(s): {', '.join(missing)}")
         # row numbers as a spreadsheet shows them: header is row 1
-        return [(n, {k: (v or "").strip() for k, v in row.items()}) for n, row in enumerate(reader, start=2)]
+        rows = []
+        for n, row in enumerate(reader, start=2):
+            if None in row:  # DictReader puts cells beyond the header under the key None
+                raise TaxonomyError(path, n, f"row has {len(reader.fieldnames) + len(row[None])} cells but the "
+                                             f"header has {len(reader.fieldnames)} (unquoted comma?)")
+            rows.append((n, {k: (v or "").strip() for k, v in row.items()}))
+        return rows
 
 
 def _check(cond: bool, path: Path, row: int, problem: str) -> None:
@@ -52,30 +58,39 @@ def _unique(path: Path, row: int, code: str, seen: set[str]) -> None:
     seen.add(code)
 
 
-def load_revision_dir(folder: Path) -> Taxonomy:
-    """Load one revision folder, validating every row; raises :class:`TaxonomyError`."""
-    folder = Path(folder)
-    meta_path = folder / "revision.json"
+def _status(path: Path, row: int, status: str) -> None:
+    _check(status in CODE_STATUSES, path, row, f"code_status {status!r} must be one of {sorted(CODE_STATUSES)}")
+
+
+def _read_meta(meta_path: Path) -> dict:
     if not meta_path.exists():
         raise TaxonomyError(meta_path, None, "file is missing")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise TaxonomyError(meta_path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    revision = str(meta.get("revision", "")).strip()
-    if not revision:
+    if not isinstance(meta, dict) or not str(meta.get("revision", "")).strip():
         raise TaxonomyError(meta_path, None, "'revision' is missing")
+    return meta
 
-    themes, seen = [], set()
+
+def load_revision_dir(folder: Path) -> Taxonomy:
+    """Load one revision folder, validating every row; raises :class:`TaxonomyError`."""
+    folder = Path(folder)
+    meta = _read_meta(folder / "revision.json")
+    revision = str(meta["revision"]).strip()
+
+    themes, seen, theme_row = [], set(), {}
     p = folder / "themes.csv"
     for n, r in _read_csv(p, ["theme_code", "theme_name", "code_status"]):
         _check(bool(THEME_RE.match(r["theme_code"])), p, n, f"theme code {r['theme_code']!r} is not one capital letter")
         _check(bool(r["theme_name"]), p, n, "theme_name is blank")
-        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
+        _status(p, n, r["code_status"])
         _unique(p, n, r["theme_code"], seen)
+        theme_row[r["theme_code"]] = n
         themes.append(Theme(r["theme_code"], r["theme_name"], r["code_status"]))
 
-    fields, seen = [], set()
+    fields, seen, field_row = [], set(), {}
     p = folder / "fields.csv"
     for n, r in _read_csv(p, ["field_code", "field_name", "theme_code", "name_basis", "code_status"]):
         fc = r["field_code"]
@@ -83,8 +98,9 @@ def load_revision_dir(folder: Path) -> Taxonomy:
         _check(r["theme_code"] in {t.code for t in themes}, p, n, f"unknown theme_code {r['theme_code']!r}")
         _check(fc.startswith(r["theme_code"]), p, n, f"field code {fc!r} does not start with its theme code")
         _check(bool(r["field_name"]), p, n, "field_name is blank")
-        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
+        _status(p, n, r["code_status"])
         _unique(p, n, fc, seen)
+        field_row[fc] = n
         fields.append(Field(fc, r["field_name"], r["theme_code"], r["name_basis"], r["code_status"]))
     field_theme = {f.code: f.theme_code for f in fields}
 
@@ -97,9 +113,9 @@ def load_revision_dir(folder: Path) -> Taxonomy:
         _check(ic.startswith(r["field_code"]), p, n, f"item code {ic!r} does not start with its field code")
         _check(bool(r["item_name"]), p, n, "item_name is blank")
         _check(bool(r["description"]), p, n, "description is blank")
-        _check(r["code_status"] in CODE_STATUSES, p, n, f"code_status must be one of {sorted(CODE_STATUSES)}")
-        _check(r["item_name"] not in names, p, n, f"duplicate item name {r['item_name']!r}")
+        _status(p, n, r["code_status"])
         _unique(p, n, ic, seen)
+        _check(r["item_name"] not in names, p, n, f"duplicate item name {r['item_name']!r}")
         names.add(r["item_name"])
         preds = tuple(c for c in r.get("predecessor_codes", "").split("|") if c)
         items.append(Item(ic, r["item_name"], r["field_code"], field_theme[r["field_code"]], r["description"],
@@ -107,10 +123,10 @@ def load_revision_dir(folder: Path) -> Taxonomy:
 
     for f in fields:
         if not any(i.field_code == f.code for i in items):
-            raise TaxonomyError(folder / "fields.csv", None, f"field {f.code} has no items")
+            raise TaxonomyError(folder / "fields.csv", field_row[f.code], f"field {f.code} has no items")
     for t in themes:
         if not any(f.theme_code == t.code for f in fields):
-            raise TaxonomyError(folder / "themes.csv", None, f"theme {t.code} has no fields")
+            raise TaxonomyError(folder / "themes.csv", theme_row[t.code], f"theme {t.code} has no fields")
 
     links: list[KsicLink] = []
     p = folder / "ksic_links.csv"
@@ -129,9 +145,11 @@ def load_revision_dir(folder: Path) -> Taxonomy:
 
 def revision_dirs(root: Path = TAXONOMY_DIR) -> dict[str, Path]:
     """Map revision id → folder for every folder under ``root`` holding a revision.json."""
-    out = {}
+    out: dict[str, Path] = {}
     for meta in sorted(Path(root).glob("*/revision.json")):
-        rev = str(json.loads(meta.read_text(encoding="utf-8"))["revision"])
+        rev = str(_read_meta(meta)["revision"]).strip()
+        if rev in out:
+            raise TaxonomyError(meta, None, f"revision {rev!r} is also declared by {out[rev] / 'revision.json'}")
         out[rev] = meta.parent
     return out
 

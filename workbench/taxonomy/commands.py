@@ -1,0 +1,115 @@
+"""`workbench taxonomy diff` and `workbench taxonomy reembed` (registered on the CLI's taxonomy sub-app).
+
+Wire-up in ``workbench/cli.py``::
+
+    from workbench.taxonomy.commands import register as register_taxonomy_commands
+    register_taxonomy_commands(taxonomy_app)
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from workbench.config import DEFAULT_ENCODER, EMBEDDINGS_DIR, MODELS_DIR
+
+# Models carried over to a HYPOTHETICAL revision go here by default, never under embeddings/models: the examiner
+# app serves the newest model of that folder and must not switch to a test fixture's criteria.
+HYPOTHETICAL_MODELS_DIR = EMBEDDINGS_DIR / "models-hypothetical"
+
+
+def newest_model(encoder: str | None = None, root: Path = MODELS_DIR) -> Path | None:
+    """Newest model folder under ``root`` (by manifest creation time), optionally of one encoder name."""
+    found = []
+    for p in Path(root).glob("*/manifest.json"):
+        m = json.loads(p.read_text(encoding="utf-8"))
+        if encoder is None or m.get("encoder") == encoder:
+            found.append((m.get("created", ""), p.parent))
+    return max(found)[1] if found else None
+
+
+def diff_command(old: str = typer.Argument(..., help="old revision id, e.g. 6"),
+                 new: str = typer.Argument(..., help="new revision id, e.g. 7-hypothetical"),
+                 mapping_csv: Path | None = typer.Option(None, "--mapping-csv",
+                                                         help="also write the proposed old→new mapping here"),
+                 records: Path | None = typer.Option(None, "--records",
+                                                     help="judged records (CSV/XLSX): list those whose item changed"),
+                 affected_csv: Path | None = typer.Option(None, "--affected-csv",
+                                                          help="write the affected records here (with --records)")
+                 ) -> None:
+    """What changed between two criteria revisions, and the proposed old → new code mapping."""
+    from workbench.taxonomy.diff import affected_records, diff_revisions, proposed_mapping
+    from workbench.taxonomy.loader import load_taxonomy
+
+    try:
+        t_old, t_new = load_taxonomy(old), load_taxonomy(new)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0])) from None
+    diff = diff_revisions(t_old, t_new)
+    typer.echo(diff.summary())
+    for line in diff.lines():
+        typer.echo(line)
+    for kind in ("fields", "themes"):
+        for what in ("added", "removed", "renamed"):
+            codes = getattr(diff, f"{kind}_{what}")
+            if codes:
+                typer.echo(f"- {kind} {what}: {', '.join(codes)}")
+    mapping = proposed_mapping(diff)
+    if mapping_csv:
+        mapping.to_csv(mapping_csv, index=False, encoding="utf-8-sig")
+        typer.echo(f"wrote {mapping_csv} ({len(mapping)} rows; {int(mapping.needs_review.sum())} need review)")
+    if records:
+        from workbench.analysis import read_labelled
+
+        affected = affected_records(diff, read_labelled(records))
+        typer.echo(f"{len(affected)} record(s) point to removed or changed items "
+                   f"({int(affected.needs_review.sum())} need a per-record choice)")
+        if affected_csv:
+            affected.to_csv(affected_csv, index=False, encoding="utf-8-sig")
+            typer.echo(f"wrote {affected_csv}")
+
+
+def reembed_command(new: str = typer.Argument(..., help="new revision id, e.g. 7-hypothetical"),
+                    model: Path | None = typer.Option(None, "--model",
+                                                      help="model folder (default: newest of --encoder)"),
+                    encoder: str = typer.Option(DEFAULT_ENCODER, "--encoder",
+                                                help="encoder name of the model (e5 or use)"),
+                    out: Path | None = typer.Option(None, "--out", help="parent folder of the new model "
+                                                    "(default: embeddings/models, or embeddings/models-hypothetical "
+                                                    "for a hypothetical revision)")) -> None:
+    """Carry a trained model over to revision NEW: re-encode only changed/new item definitions, remap the
+    head and neighbours, and save a new versioned model folder (the old one stays as it is)."""
+    from workbench.recommend.recommender import Recommender
+    from workbench.taxonomy.loader import load_taxonomy
+    from workbench.taxonomy.reembed import REPORT_FILE, reembed_revision
+
+    try:
+        t_new = load_taxonomy(new)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0])) from None
+    path = model or newest_model(encoder)
+    if path is None:
+        raise typer.BadParameter(f"no trained {encoder} model under {MODELS_DIR}; pass --model or run `workbench train`")
+    rec = Recommender.load(path)
+    if rec.encoder != encoder:
+        raise typer.BadParameter(f"{path} was trained with encoder {rec.encoder!r}, not {encoder!r}")
+    if rec.revision == t_new.revision:
+        raise typer.BadParameter(f"{path} is already a model of revision {new}")
+    parent = out or (HYPOTHETICAL_MODELS_DIR if t_new.hypothetical else MODELS_DIR)
+    folder = reembed_revision(rec, t_new, parent)
+    report = json.loads((folder / REPORT_FILE).read_text(encoding="utf-8"))
+    typer.echo(f"{rec.model_id_} (revision {rec.revision}) → {report['new_model_id']} (revision {t_new.revision})")
+    typer.echo(f"re-encoded {len(report['encoded_codes'])} definition(s): {', '.join(report['encoded_codes'])}; "
+               f"reused {len(report['reused_codes'])}")
+    typer.echo(f"training rows relabelled {report['train_rows_relabelled']}, dropped {report['train_rows_dropped']}")
+    typer.echo(f"wrote {folder}")
+
+
+def register(taxonomy_app: typer.Typer) -> None:
+    """Add ``diff`` and ``reembed`` to the ``workbench taxonomy`` sub-app."""
+    taxonomy_app.command("diff")(diff_command)
+    taxonomy_app.command("reembed")(reembed_command)
+
+
+__all__ = ["HYPOTHETICAL_MODELS_DIR", "diff_command", "newest_model", "reembed_command", "register"]
