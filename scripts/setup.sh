@@ -24,10 +24,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
   echo "$want" > "$stamp"
 fi
-if [ "$BROWSER" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
-  echo "[setup] installing Debian chromium for the browser tests …"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || echo "[setup] could not install chromium; browser tests will be skipped" >&2
+if [ "$BROWSER" = 1 ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list :lang=ko 2>/dev/null | grep -q .; }; then
+  echo "[setup] installing Debian chromium and Korean fonts for the browser tests …"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+    || echo "[setup] could not install chromium / fonts-noto-cjk" >&2
 fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 if [ "$TRAIN" = 1 ]; then .venv/bin/workbench setup; else .venv/bin/workbench setup --no-train; fi

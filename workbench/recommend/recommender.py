@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +34,7 @@ from workbench.taxonomy.model import Taxonomy
 
 FORMAT_VERSION = 1
 TOP_K = 3
+_INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
 
 
 class NotFittedError(RuntimeError):
@@ -77,7 +79,9 @@ class Recommender:
 
     @property
     def attributor_(self) -> Attributor:
-        return ExactTokenAttributor() if self.encoder_.supports_tokens else OcclusionAttributor(getattr(self.encoder_, "encoder", self.encoder_))
+        if self.encoder_.supports_tokens:
+            return ExactTokenAttributor()
+        return OcclusionAttributor(getattr(self.encoder_, "encoder", self.encoder_))  # occluded texts bypass the cache
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "head_"):
@@ -177,7 +181,8 @@ class Recommender:
         out: list[Recommendation] = []
         V = self.text_directions()
         for start in tqdm(range(0, len(records), batch_size), disable=not show_progress, unit="batch"):
-            out += self._recommend_chunk(records[start:start + batch_size], V)
+            with _INFERENCE_LOCK:
+                out += self._recommend_chunk(records[start:start + batch_size], V)
         return out
 
     def _recommend_chunk(self, records: list[CompanyRecord], V: np.ndarray) -> list[Recommendation]:
