@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from workbench.taxonomy.commands import register as register_taxonomy_commands
 from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, E5_DIR, MODELS_DIR, REPORTS_DIR, SYNTH_DIR
 
 app = typer.Typer(help="혁신성장 품목 자동판별 workbench", no_args_is_help=True, add_completion=False)
@@ -12,6 +13,7 @@ taxonomy_app = typer.Typer(help="Criteria revisions (테마·분야·품목).", 
 data_app = typer.Typer(help="Judgment history data.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(data_app, name="data")
+register_taxonomy_commands(taxonomy_app)
 
 
 @taxonomy_app.command("summary")

@@ -47,14 +47,19 @@ class KeywordTokenizer:
     def words(self, text: str) -> list[Word]:
         if not text.strip():
             return []
-        return [Word(t.form, t.start, t.start + t.len) for t in self.kiwi.tokenize(text) if t.tag in KEYWORD_TAGS]
+        return _content_words(text, self.kiwi.tokenize(text))
 
     def words_batch(self, texts: list[str]) -> list[list[Word]]:
         out: list[list[Word]] = [[] for _ in texts]
         idx = [i for i, t in enumerate(texts) if t.strip()]
         for i, tokens in zip(idx, self.kiwi.tokenize([texts[i] for i in idx])):
-            out[i] = [Word(t.form, t.start, t.start + t.len) for t in tokens if t.tag in KEYWORD_TAGS]
+            out[i] = _content_words(texts[i], tokens)
         return out
+
+
+def _content_words(text: str, tokens) -> list[Word]:
+    """Content morphemes as they are written in the text (the surface form, which highlighting needs)."""
+    return [Word(text[t.start:t.start + t.len], t.start, t.start + t.len) for t in tokens if t.tag in KEYWORD_TAGS]
 
 
 @lru_cache(maxsize=4)

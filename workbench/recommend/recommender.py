@@ -44,7 +44,8 @@ class NotFittedError(RuntimeError):
 class Recommender:
     """scikit-learn style: ``__init__`` stores settings, ``fit`` learns ``*_`` attributes and returns self."""
 
-    def __init__(self, encoder: str = "e5", head_backend: str = "auto", revision: str = "6", C: float = 1.0,
+    def __init__(self, encoder: str = "e5", head_backend: str = "auto", revision: str = "6",
+                 C: tuple[float, ...] | float = (1.0, 0.1, 0.02),
                  knn_k: int = 20, val_fraction: float = 0.1, review_threshold: float = 0.5,
                  review_margin: float = 0.15, n_keywords: int = 5, random_state: int = 0,
                  show_progress: bool = False):
@@ -104,10 +105,15 @@ class Recommender:
         self.definition_index_ = HnswIndex().fit(self.definition_vectors_, self.items_)
 
         fit_idx, val_idx = self._split(y)
-        self._fit_parts(records, S, y, fit_idx)
-        parts = self._score_parts(S[val_idx], [records[i] for i in val_idx])
-        self.fusion_ = fit_fusion(parts, y[val_idx])
-        self._fit_parts(records, S, y, np.arange(len(y)))
+        val_records = [records[i] for i in val_idx]
+        best = None
+        for C in np.atleast_1d(self.C):  # regularisation and fusion chosen on the validation split only
+            self._fit_parts(records, S, y, fit_idx, float(C))
+            fusion, key = fit_fusion(self._score_parts(S[val_idx], val_records), y[val_idx])
+            if best is None or key > best[0]:
+                best = (key, float(C), fusion)
+        _, self.C_, self.fusion_ = best
+        self._fit_parts(records, S, y, np.arange(len(y)), self.C_)
         self.train_meta_ = [{"company_name": r.company_name, "main_product": r.main_product[:120],
                              "item_code": r.item_code} for r in records]
         self.training_data_hash_ = hashlib.sha256("\n".join(
@@ -126,12 +132,12 @@ class Recommender:
         val_idx = np.array(sorted(val), dtype=int)
         return np.setdiff1d(np.arange(len(y)), val_idx), val_idx
 
-    def _fit_parts(self, records, S, y, idx) -> None:
+    def _fit_parts(self, records, S, y, idx, C: float) -> None:
         recs = [records[i] for i in idx]
         self.structured_ = StructuredFeatures().fit(recs)
         self.scaler_ = StandardScaler().fit(S[idx])
         X = np.hstack([self.scaler_.transform(S[idx]), self.structured_.transform(recs)])
-        head = make_head(self.head_backend, C=self.C).fit(X, y[idx])
+        head = make_head(self.head_backend, C=C).fit(X, y[idx])
         # every item gets a row, also items without training records (reachable via the other parts)
         coef = np.zeros((len(self.items_), X.shape[1]), np.float32)
         intercept = np.full(len(self.items_), head.intercept_.min() - 5.0, np.float32)
@@ -254,6 +260,7 @@ class Recommender:
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
             "structured_categories": self.structured_.categories_,
+            "C_selected": self.C_,
             "params": {k: getattr(self, k) for k in ("head_backend", "C", "knn_k", "val_fraction", "review_threshold",
                                                      "review_margin", "n_keywords", "random_state")},
         }
@@ -284,7 +291,7 @@ class Recommender:
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))
-        self.fusion_ = Fusion(**m["fusion"])
+        self.fusion_, self.C_ = Fusion(**m["fusion"]), m["C_selected"]
         self.model_id_, self.training_data_hash_ = m["model_id"], m["training_data_hash"]
         return self
 

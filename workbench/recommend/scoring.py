@@ -60,8 +60,9 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 2.0),
-               def_grid=(0.0, 5.0, 10.0, 20.0, 40.0)) -> Fusion:
-    """Pick part weights by validation accuracy (ties → lower NLL), then fit the temperature."""
+               def_grid=(0.0, 5.0, 10.0, 20.0, 40.0)) -> tuple[Fusion, tuple[float, float]]:
+    """Pick part weights by validation accuracy (ties → higher likelihood), each with its fitted temperature.
+    Returns the fusion and its (accuracy, mean log-likelihood) key."""
     best, best_key = Fusion(), None
     for kw in knn_grid:
         for dw in def_grid:
@@ -73,4 +74,4 @@ def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 
             key = ((p.argmax(1) == y).mean(), log_lik)
             if best_key is None or key > best_key:
                 best, best_key = f, key
-    return best
+    return best, best_key

@@ -78,8 +78,10 @@ def reembed_command(new: str = typer.Argument(..., help="new revision id, e.g. 7
                     out: Path | None = typer.Option(None, "--out", help="parent folder of the new model "
                                                     "(default: embeddings/models, or embeddings/models-hypothetical "
                                                     "for a hypothetical revision)")) -> None:
-    """Carry a trained model over to revision NEW: re-encode only changed/new item definitions, remap the
-    head and neighbours, and save a new versioned model folder (the old one stays as it is)."""
+    """Carry a trained model over to revision NEW as a new versioned model folder (old one kept).
+
+    Only new or changed item definitions are re-encoded; the head and neighbours are remapped.
+    """
     from workbench.recommend.recommender import Recommender
     from workbench.taxonomy.loader import load_taxonomy
     from workbench.taxonomy.reembed import REPORT_FILE, reembed_revision
