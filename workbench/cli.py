@@ -5,8 +5,9 @@ from pathlib import Path
 
 import typer
 
-from workbench.taxonomy.commands import register as register_taxonomy_commands
+from workbench.batch.commands import register as register_batch_commands
 from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, E5_DIR, MODELS_DIR, REPORTS_DIR, SYNTH_DIR
+from workbench.taxonomy.commands import register as register_taxonomy_commands
 
 app = typer.Typer(help="혁신성장 품목 자동판별 workbench", no_args_is_help=True, add_completion=False)
 taxonomy_app = typer.Typer(help="Criteria revisions (테마·분야·품목).", no_args_is_help=True)
@@ -14,6 +15,7 @@ data_app = typer.Typer(help="Judgment history data.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(data_app, name="data")
 register_taxonomy_commands(taxonomy_app)
+register_batch_commands(app)
 
 
 @taxonomy_app.command("summary")
@@ -71,7 +73,8 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
     typer.echo(f"[setup] synthetic data: {SYNTH_DIR}")
     if train and latest_model_dir() is None:
         typer.echo("[setup] training the default recommender on the synthetic history (once) …")
-        train_model(data=SYNTH_DIR / "synthetic_train.csv", encoder=DEFAULT_ENCODER, out=None, head="auto")
+        train_model(data=SYNTH_DIR / "synthetic_train.csv", encoder=DEFAULT_ENCODER, out=None, head="auto",
+                    with_saved=False)
     typer.echo("[setup] done")
 
 
@@ -79,11 +82,22 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
 def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", help="judged records (CSV/XLSX)"),
                 encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or use (fast)"),
                 out: Path | None = typer.Option(None, help="model folder (default: embeddings/models/<model id>)"),
-                head: str = typer.Option("auto", help="auto | sklearn | cuml")) -> None:
+                head: str = typer.Option("auto", help="auto | sklearn | cuml"),
+                with_saved: bool = typer.Option(False, "--with-saved",
+                                                help="add the examiners' saved judgments (latest per company)")) -> None:
     """Train the recommender on judged records and save a new versioned model."""
     from workbench.recommend.recommender import Recommender
 
     records = _load_labelled(data)
+    if with_saved:
+        from workbench.learning import train_with_saved
+        from workbench.store import JudgmentStore
+
+        with JudgmentStore() as store:
+            path = train_with_saved(records, store, encoder=encoder, out_root=out or MODELS_DIR,
+                                    head_backend=head, show_progress=True)
+        typer.echo(f"trained with saved judgments → {path} (see training_sources.json)")
+        return
     rec = Recommender(encoder=encoder, head_backend=head, show_progress=True).fit(records)
     path = rec.save(out or MODELS_DIR / rec.model_id_)
     typer.echo(f"trained {rec.model_id_} on {len(records)} records ({rec.encoder_.id}, head {rec.head_.backend}) → {path}")

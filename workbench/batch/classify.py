@@ -23,12 +23,18 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, the checkpoint still works
+    fcntl = None
 
 from workbench.recommend.text import TEXT_ORDER, has_text
 from workbench.recommend.types import Recommendation
@@ -43,6 +49,7 @@ RESULT_COLUMNS: list[str] = [
 ]
 ROW_KEY = "_row"  # 0-based input position, kept in the checkpoint only
 CODE_FIELDS = ("ksic_code", "nst_code")  # codes that are checked and, when malformed, ignored for scoring
+PERSONAL_FIELDS = ("company_name", "business_reg_no", "ceo_name")
 LABEL_FIELDS = ("theme_code", "theme_name", "field_code", "field_name", "item_code", "item_name", "revision")
 SCORING_BATCH = 32  # encoder batch inside a chunk (the same on every engine, so results are identical)
 STATE_VERSION = 1
@@ -122,11 +129,12 @@ def _cell(value) -> str:
 
 def prepare_record(row: int, record: CompanyRecord) -> PreparedRow:
     """Warn about missing technology fields and malformed codes (which are then ignored); fail without text."""
-    record = dataclasses.replace(record, **{name: "" for name in LABEL_FIELDS})  # labels play no part in scoring
+    # labels play no part in scoring, and personal data need not travel to (Dask) workers
+    record = dataclasses.replace(record, **{name: "" for name in LABEL_FIELDS + PERSONAL_FIELDS})
     missing = [SPEC_BY_NAME[n].label_ko for n in TECH_FIELDS if not getattr(record, n).strip()]
     if not has_text(record):
         labels = "·".join(SPEC_BY_NAME[n].label_ko for n in TEXT_ORDER)
-        return PreparedRow(row, None, [], f"판별할 텍스트가 없습니다: {labels}이(가) 모두 비어 있습니다.")
+        return PreparedRow(row, None, [], f"판별할 텍스트가 없습니다 ({labels} 모두 공란).")
     warnings = []
     if missing:
         warnings.append(f"입력 누락: {', '.join(missing)} — 입력된 항목만으로 판별했습니다.")
@@ -210,7 +218,26 @@ class Checkpoint:
     def __init__(self, output: Path):
         self.partial = output.with_name(output.name + ".partial.csv")
         self.state_path = output.with_name(output.name + ".state.json")
+        self.lock_path = output.with_name(output.name + ".lock")
+        self.output = output
         self.state: dict = {}
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """One run per output file at a time (an OS lock: released when the process ends, however it ends)."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+b") as f:
+            if fcntl is not None:
+                try:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise RuntimeError(f"{self.output} is being written by another classify run") from None
+            try:
+                yield
+            finally:
+                if fcntl is not None:
+                    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+        self.lock_path.unlink(missing_ok=True)
 
     def open(self, input_sha256: str, model_id: str, n_rows: int, restart: bool = False) -> tuple[int, str]:
         """Rows already done (0 = start afresh) and, when an old checkpoint is discarded, why."""
@@ -340,7 +367,6 @@ def classify_file(input_path: str | Path, output: str | Path, *, model_dir: str 
     ``worker_model_dir`` is the model folder as the workers see it (default: the same path).
     ``on_chunk(rows_done)`` is called after each chunk has been checkpointed.
     """
-    from workbench.batch.engines import make_engine
     from workbench.recommend.service import model_dir as default_model_dir
 
     started = time.perf_counter()
@@ -353,8 +379,18 @@ def classify_file(input_path: str | Path, output: str | Path, *, model_dir: str 
     table = read_table(input_path)
     rows = prepare_rows(table)
     checkpoint = Checkpoint(output)
-    done, notice = checkpoint.open(file_sha256(input_path), model_id, len(rows), restart=restart)
+    with checkpoint.locked():
+        return _run(checkpoint, input_path, output, table, rows, model_dir, model_id, started, engine=engine,
+                    scheduler=scheduler, workers=workers, processes=processes, worker_model_dir=worker_model_dir,
+                    chunk_size=chunk_size, restart=restart, show_progress=show_progress, on_chunk=on_chunk)
 
+
+def _run(checkpoint: Checkpoint, input_path: Path, output: Path, table: pd.DataFrame, rows: list[PreparedRow],
+         model_dir: Path, model_id: str, started: float, *, engine, scheduler, workers, processes, worker_model_dir,
+         chunk_size, restart, show_progress, on_chunk) -> ClassifyResult:
+    from workbench.batch.engines import make_engine
+
+    done, notice = checkpoint.open(file_sha256(input_path), model_id, len(rows), restart=restart)
     if done < len(rows):
         with make_engine(engine, model_dir, scheduler=scheduler, workers=workers, processes=processes,
                          worker_model_dir=worker_model_dir) as eng, \
