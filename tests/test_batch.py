@@ -12,6 +12,7 @@ import pytest
 
 from workbench.batch import engines
 from workbench.batch.classify import RESULT_COLUMNS, Checkpoint, classify_file, file_sha256
+from workbench.analysis import stratified_subset
 from workbench.config import SYNTH_DIR
 from workbench.recommend.recommender import Recommender
 from workbench.schema.ingest import read_records, read_table
@@ -24,12 +25,7 @@ TEXT_HEADERS = ["주요제품", "제품의 용도 및 특성", "기술사업명"
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory):
     train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
-    seen: dict[str, int] = {}
-    subset = []
-    for r in train:
-        if seen.get(r.item_code, 0) < PER_ITEM:
-            subset.append(r)
-            seen[r.item_code] = seen.get(r.item_code, 0) + 1
+    subset = stratified_subset(train, PER_ITEM)
     rec = Recommender(encoder="e5", head_backend="sklearn", C=1.0).fit(subset)
     return rec.save(tmp_path_factory.mktemp("model") / rec.model_id_)
 

@@ -10,6 +10,7 @@ import json
 import numpy as np
 import pytest
 
+from workbench.analysis import stratified_subset
 from workbench.config import SYNTH_DIR
 from workbench.explain.faithfulness import deletion_check
 from workbench.heads import cuda_available, make_head
@@ -25,12 +26,7 @@ PER_ITEM = 8
 def history():
     train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
     test = read_records(SYNTH_DIR / "synthetic_test.csv", require_label=True).records
-    seen: dict[str, int] = {}
-    subset = []
-    for r in train:
-        if seen.get(r.item_code, 0) < PER_ITEM:
-            subset.append(r)
-            seen[r.item_code] = seen.get(r.item_code, 0) + 1
+    subset = stratified_subset(train, PER_ITEM)
     return subset, test[:300]
 
 
