@@ -148,9 +148,12 @@ class Recommender:
         self.knn_labels_ = y[idx]
 
     # ---- scoring -------------------------------------------------------------------------------------------
-    def _score_parts(self, S: np.ndarray, records: list[CompanyRecord]) -> ScoreParts:
+    def _score_parts(self, S: np.ndarray, records: list[CompanyRecord],
+                     neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> ScoreParts:
+        """``neighbours``: (ids, sims) of an earlier query of at least ``knn_k`` rows, to avoid querying twice."""
         X = np.hstack([self.scaler_.transform(S), self.structured_.transform(records)])
-        ids, sims = self.knn_index_.query(S, self.knn_k)
+        ids, sims = neighbours if neighbours is not None else self.knn_index_.query(S, self.knn_k)
+        ids, sims = ids[:, : self.knn_k], sims[:, : self.knn_k]
         return ScoreParts(head=self.head_.decision_function(X),
                           knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
                           definition=S @ self.definition_vectors_.T)
@@ -198,22 +201,22 @@ class Recommender:
             S, tokens = self.encoder_.encode_with_tokens(texts, kind="query")
         else:
             S, tokens = self.encoder_.encode(texts, kind="query"), None
-        parts = self._score_parts(S, records)
+        ids, sims = self.knn_index_.query(S, max(self.knn_k, 50))  # votes use the first knn_k, precedents all
+        parts = self._score_parts(S, records, (ids, sims))
         P = self.fusion_.proba(parts)
         top = np.argsort(-P, axis=1)[:, :TOP_K]
         words = self.tokenizer_.words_batch(texts)
         X_struct = self.structured_.transform(records)
         directions = [np.stack([V[c] - competitors(P[i], c) @ V for c in t]) for i, t in enumerate(top)]
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
-        ids, sims = self.knn_index_.query(S, max(self.knn_k, 50))
-        return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
-                               X_struct[i], ids[i], sims[i]) for i in range(len(records))]
-
-    def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib, x_struct,
-                  nb_ids, nb_sims) -> Recommendation:
-        tax = self.taxonomy_
         d_text = self.definition_vectors_.shape[1]
         W_struct = self.head_.coef_[:, d_text:] * (self.fusion_.head_w / self.fusion_.temperature)
+        return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
+                               X_struct[i], W_struct, ids[i], sims[i]) for i in range(len(records))]
+
+    def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib, x_struct,
+                  W_struct, nb_ids, nb_sims) -> Recommendation:
+        tax = self.taxonomy_
         items = []
         for rank, c in enumerate(top, start=1):
             keywords = _merge_keywords(words, contrib[:, rank - 1], composed)
