@@ -26,7 +26,7 @@ TEXT_HEADERS = ["주요제품", "제품의 용도 및 특성", "기술사업명"
 def model_dir(tmp_path_factory):
     train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
     subset = stratified_subset(train, PER_ITEM)
-    rec = Recommender(encoder="e5", head_backend="sklearn", C=1.0).fit(subset)
+    rec = Recommender(encoder="e5", head_backend="sklearn", C=1.0, tune_encoder=False).fit(subset)
     return rec.save(tmp_path_factory.mktemp("model") / rec.model_id_)
 
 

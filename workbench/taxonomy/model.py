@@ -39,6 +39,13 @@ class Item:
         parts = [self.name, self.description.replace(" | ", " "), self.notes]
         return " ".join(p for p in parts if p).strip()
 
+    @property
+    def definition_segments(self) -> list[str]:
+        """The definition cut at its ' | ' bullets, each prefixed by the item name: short passages an encoder
+        reads whole (most full definitions exceed 128 tokens), and extra labelled sentences for fine-tuning."""
+        bullets = [b.strip().lstrip("-").strip() for b in self.description.split(" | ")] + [self.notes.strip()]
+        return [self.name] + [f"{self.name}: {b}" for b in bullets if len(b) >= 5]
+
 
 @dataclass(frozen=True)
 class KsicLink:

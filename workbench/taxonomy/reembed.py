@@ -38,8 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from workbench.encoders.base import encode_definitions
 from workbench.index import HnswIndex
-from workbench.recommend.recommender import Recommender
+from workbench.recommend.recommender import PARAMS, Recommender
 from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.diff import RevisionDiff, diff_revisions, proposed_mapping
 from workbench.taxonomy.loader import load_taxonomy
@@ -136,7 +137,7 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
         else:
             to_encode.append(j)
     if to_encode:
-        D[to_encode] = encoder.encode([new.items[j].definition_text for j in to_encode], kind="passage")
+        D[to_encode] = encode_definitions(encoder, [new.items[j].definition_segments for j in to_encode])
 
     # ---- head rows ------------------------------------------------------------------------------------------
     head = copy.copy(rec.head_)
@@ -192,10 +193,9 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     relabelled = int(sum(rec.items_[int(rec.knn_labels_[i])] != new_items[l] for i, l in zip(keep, labels)))
 
     # ---- assemble the new estimator (fitted attributes set directly, as Recommender.load does) --------------
-    params = {k: getattr(rec, k) for k in ("head_backend", "C", "knn_k", "val_fraction", "review_threshold",
-                                           "review_margin", "n_keywords", "random_state", "show_progress")}
+    params = {k: getattr(rec, k) for k in (*PARAMS, "show_progress")}
     out = Recommender(encoder=rec.encoder, revision=new.revision, **params)
-    out._encoder = rec.encoder_
+    out._encoder, out.tuning_ = rec.encoder_, getattr(rec, "tuning_", None)  # a fine-tuned encoder travels along
     out.items_ = new_items
     out.definition_vectors_ = D
     out.definition_index_ = HnswIndex().fit(D, new_items)
