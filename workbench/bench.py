@@ -60,15 +60,21 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_bench(encoder: str = "e5", out: Path = Path("reports/bench.json"), n_single: int = 100,
-              n_batch: int = 1000, data: Path = SYNTH_DIR) -> dict:
+              n_batch: int = 1000, data: Path = SYNTH_DIR, model: Path | None = None) -> dict:
+    """``model``: time that trained model and skip the two training runs (their figures are then None)."""
     from workbench.recommend.recommender import Recommender
 
     work = Path(tempfile.mkdtemp(prefix="wb-bench-"))
-    model = work / "model"
     train_path, test_path = data / "synthetic_train.csv", data / "synthetic_test.csv"
-    fresh_cache = {"WORKBENCH_CACHE_DIR": str(work / "cache")}  # empty at first: cold; filled by it: warm
-    cold = _child(TRAIN_BODY.format(data=str(train_path), encoder=encoder, out=str(model)), env=fresh_cache)
-    warm = _child(TRAIN_BODY.format(data=str(train_path), encoder=encoder, out=str(model)), env=fresh_cache)
+    skipped = {"seconds": None, "peak_rss_mb": None, "n_train": None}
+    if model is None:
+        model = work / "model"
+        fresh_cache = {"WORKBENCH_CACHE_DIR": str(work / "cache")}  # empty at first: cold (no vectors, no tuned
+        # encoder); filled by it: warm
+        cold = _child(TRAIN_BODY.format(data=str(train_path), encoder=encoder, out=str(model)), env=fresh_cache)
+        warm = _child(TRAIN_BODY.format(data=str(train_path), encoder=encoder, out=str(model)), env=fresh_cache)
+    else:
+        cold = warm = skipped
     startup = _child(STARTUP_BODY.format(model=str(model)))
 
     rec = Recommender.load(model)
@@ -95,11 +101,12 @@ def run_bench(encoder: str = "e5", out: Path = Path("reports/bench.json"), n_sin
         "batch_ratio_vs_encode": enc_s / rec_s,
         "train_cold_s": cold["seconds"], "train_warm_s": warm["seconds"],
         "train_cold_peak_rss_mb": cold["peak_rss_mb"], "train_warm_peak_rss_mb": warm["peak_rss_mb"],
-        "peak_rss_mb": max(cold["peak_rss_mb"], warm["peak_rss_mb"]), "n_train": cold["n_train"],
+        "peak_rss_mb": max(cold["peak_rss_mb"], warm["peak_rss_mb"]) if cold["seconds"] else None,
+        "n_train": cold["n_train"],
         "startup_s": startup["seconds"], "startup_peak_rss_mb": startup["peak_rss_mb"],
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1), encoding="utf-8")
     for k, v in result.items():
-        print(f"{k:32s} {v:.3f}" if isinstance(v, float) else f"{k:32s} {v}")
+        print(f"{k:32s} {v:.3f}" if isinstance(v, float) else f"{k:32s} {v if v is not None else 'skipped'}")
     return result

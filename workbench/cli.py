@@ -145,11 +145,13 @@ def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
 
 @app.command("bench")
 def bench_cmd(encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR / "bench.json"),
-              n: int = typer.Option(100, help="single recommendations timed")) -> None:
+              n: int = typer.Option(100, help="single recommendations timed"),
+              model: Path | None = typer.Option(None, help="time this trained model; skip the two training runs")
+              ) -> None:
     """Latency, throughput, training time, memory and start-up; prints figures and writes reports/bench.json."""
     from workbench.bench import run_bench
 
-    run_bench(encoder=encoder, out=out, n_single=n)
+    run_bench(encoder=encoder, out=out, n_single=n, model=model)
 
 
 if __name__ == "__main__":
