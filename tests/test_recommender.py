@@ -78,6 +78,18 @@ def test_better_than_chance_and_zero_shot_reaches_rare_items(fitted, history):
     assert ((np.argsort(-parts.definition, 1)[:, :10] == y[:, None]).any(1).mean()) > 0.3
 
 
+def test_batch_answers_keep_input_order_and_match_single_answers(fitted, history):
+    _, test = history
+    records = sorted(test[:12], key=lambda r: -len(r.main_product + r.product_use))  # longest first
+    batch = fitted.recommend_batch(records, batch_size=4)  # processed shortest first, returned in input order
+    for b, r in zip(batch, records):
+        single = fitted.recommend(r)
+        assert [it.item_code for it in b.items] == [it.item_code for it in single.items]
+        assert [it.keywords[0].text for it in b.items] == [it.keywords[0].text for it in single.items]
+        np.testing.assert_allclose([it.confidence for it in b.items], [it.confidence for it in single.items],
+                                   atol=1e-4)
+
+
 def test_save_load_round_trip(fitted, history, tmp_path):
     _, test = history
     fitted.save(tmp_path / "m")

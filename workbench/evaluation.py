@@ -141,10 +141,10 @@ def markdown_summary(r: dict) -> str:
         lines.append(f"| {name} | {m['top1_accuracy']:.3f} | {m['top3_hit_rate']:.3f} | {m['macro_f1']:.3f} | "
                      f"{m['weighted_f1']:.3f} | {m['field_accuracy']:.3f} | {m['theme_accuracy']:.3f} | {ece} |")
     rv = r["review"]
-    lines += ["", f"검토 필요 flagged: {rv['share_flagged']:.1%}; accuracy of the rest {rv['accuracy_not_flagged']}, "
-              f"of the flagged {rv['accuracy_flagged']}.", "", "| confidence ≥ | coverage | accuracy |", "|---|---|---|"]
-    lines += [f"| {c['threshold']:.1f} | {c['coverage']:.3f} | {c['accuracy'] if c['accuracy'] is None else round(c['accuracy'], 3)} |"
-              for c in r["coverage_curve"]]
+    lines += ["", f"검토 필요 flagged: {rv['share_flagged']:.1%}; accuracy of the rest {_share(rv['accuracy_not_flagged'])}, "
+              f"of the flagged {_share(rv['accuracy_flagged'])}.", "", "| confidence ≥ | coverage | accuracy |",
+              "|---|---|---|"]
+    lines += [f"| {c['threshold']:.1f} | {c['coverage']:.3f} | {_share(c['accuracy'])} |" for c in r["coverage_curve"]]
     if r.get("realtext"):
         rt = r["realtext"]
         lines += ["", f"Real text ({rt['n']} listed companies, weak labels): "
@@ -154,6 +154,10 @@ def markdown_summary(r: dict) -> str:
               "zero-shot: the installed encoder against item definitions, no judged record used.",
               "Plots: reliability.png, theme_confusion.png."]
     return "\n".join(lines) + "\n"
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def plot_reliability(table: list[dict], path: Path) -> None:
