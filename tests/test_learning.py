@@ -126,7 +126,7 @@ def test_train_with_saved_replaces_history_and_writes_new_version(store, tmp_pat
     assert latest_model_dir(root) == old
 
     path = train_with_saved(small + [replaced_c6, dropped_c2], store, encoder="e5", out_root=root,
-                            head_backend="sklearn", C=1.0)
+                            head_backend="sklearn", C=1.0, tune_encoder=False)  # tuning: tests/test_tuning.py
     assert path.parent == root and path != old and latest_model_dir(root) == path
     sources = json.loads((path / "training_sources.json").read_text(encoding="utf-8"))
     assert sources["history_records_replaced"] == 2
