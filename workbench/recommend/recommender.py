@@ -233,19 +233,20 @@ class Recommender:
             if not has_text(r):
                 raise ValueError("record has no text: 주요제품, 제품용도, 기술사업명 and 업종명 are all blank")
         # Chunks of similar length pad less (as sentence-transformers' own encode does); answers keep input order.
-        order = sorted(range(len(records)), key=lambda i: len(compose(records[i]).text))
+        composed = [compose(r) for r in records]
+        order = sorted(range(len(records)), key=lambda i: len(composed[i].text))
         out: list[Recommendation | None] = [None] * len(records)
         V = self.text_directions()
         for start in tqdm(range(0, len(records), batch_size), disable=not show_progress, unit="batch"):
             chunk = order[start:start + batch_size]
             with _INFERENCE_LOCK:
-                answers = self._recommend_chunk([records[i] for i in chunk], V)
+                answers = self._recommend_chunk([records[i] for i in chunk], [composed[i] for i in chunk], V)
             for i, answer in zip(chunk, answers):
                 out[i] = answer
         return out
 
-    def _recommend_chunk(self, records: list[CompanyRecord], V: np.ndarray) -> list[Recommendation]:
-        composed = [compose(r) for r in records]
+    def _recommend_chunk(self, records: list[CompanyRecord], composed: list[ComposedText],
+                         V: np.ndarray) -> list[Recommendation]:
         texts = [c.text for c in composed]
         if self.encoder_.supports_tokens:
             S, tokens = self.encoder_.encode_with_tokens(texts, kind="query")
