@@ -230,6 +230,12 @@ def test_reembed_encodes_only_changed_definitions(small_model, old, new, diff, t
     assert b2[new_i["A10012"]] == pytest.approx((b[old_i["A10005"]] + b[old_i["A10011"]]) / 2 + np.log(2), abs=1e-5)
     for added in ("A20008", "E40018"):  # no learned row: reachable via the definition part only
         assert not W2[new_i[added]].any() and b2[new_i[added]] < b.min()
+    # code profiles follow the head rows: a merge sums its predecessors' judged codes, an added item has none
+    for f, counts in loaded.codes_.counts_.items():
+        old_counts = rec.codes_.counts_[f]
+        assert counts[new_i["A10012"]].sum() == old_counts[[old_i["A10005"], old_i["A10011"]]].sum()
+        assert counts[new_i["D20010"]].sum() == old_counts[old_i["D10019"]].sum()
+        assert counts[new_i["A20008"]].sum() == 0
     # definition vectors: reused rows identical (moved item included), index rebuilt over the new items
     np.testing.assert_array_equal(loaded.definition_vectors_[new_i["D20010"]], rec.definition_vectors_[old_i["D10019"]])
     np.testing.assert_array_equal(loaded.definition_vectors_[new_i["A10001"]], rec.definition_vectors_[old_i["A10001"]])

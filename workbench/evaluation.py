@@ -62,7 +62,8 @@ def coverage_curve(P: np.ndarray, y: np.ndarray, thresholds=(0.0, 0.3, 0.4, 0.5,
 def ablations(parts: ScoreParts, y: np.ndarray, items, taxonomy) -> dict:
     """Each part alone. Ranking metrics only: a part alone has no calibration of its own (ECE is omitted)."""
     out = {}
-    for name, z in (("head_only", parts.head), ("knn_only", parts.knn), ("definitions_only", parts.definition)):
+    for name, z in (("head_only", parts.head), ("knn_only", parts.knn), ("definitions_only", parts.definition),
+                    ("codes_only", parts.codes)):
         out[name] = ranking_metrics(softmax(z), y, items, taxonomy)
         out[name].pop("ece")
     return out

@@ -28,6 +28,7 @@ from workbench.explain.keywords import KeywordTokenizer, item_terms
 from workbench.explain.rationale import rationale_sentence
 from workbench.heads import LinearHead, make_head
 from workbench.index import HnswIndex
+from workbench.recommend.codes import LABELS_KO as CODE_LABELS_KO, SOURCE_FIELD, CodeProfiles
 from workbench.recommend.features import LABELS_KO, StructuredFeatures
 from workbench.recommend.principles import principle_warnings
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion, knn_votes
@@ -39,8 +40,8 @@ from workbench.taxonomy.model import Taxonomy
 
 PARAMS = ("head_backend", "C", "knn_k", "val_fraction", "review_threshold", "review_margin", "n_keywords",
           "tune_encoder", "tune_epochs", "tune_records_per_item", "random_state")  # settings kept in the manifest
-FORMAT_VERSION = 2  # 2: may carry a fine-tuned encoder folder; version 1 models still load
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3  # 2: may carry a fine-tuned encoder folder; 3: code profiles; versions 1–2 still load
+READABLE_VERSIONS = (1, 2, 3)
 ENCODER_SUBDIR = "encoder"
 TOP_K = 3
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
@@ -180,6 +181,7 @@ class Recommender:
     def _fit_parts(self, records, S, y, idx, C: float) -> None:
         recs = [records[i] for i in idx]
         self.structured_ = StructuredFeatures().fit(recs)
+        self.codes_ = CodeProfiles().fit(recs, y[idx], len(self.items_), self.taxonomy_, self.items_)
         self.scaler_ = StandardScaler().fit(S[idx])
         X = np.hstack([self.scaler_.transform(S[idx]), self.structured_.transform(recs)])
         head = make_head(self.head_backend, C=C).fit(X, y[idx])
@@ -201,7 +203,7 @@ class Recommender:
         ids, sims = ids[:, : self.knn_k], sims[:, : self.knn_k]
         return ScoreParts(head=self.head_.decision_function(X),
                           knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
-                          definition=S @ self.definition_vectors_.T)
+                          definition=S @ self.definition_vectors_.T, codes=self.codes_.transform(records))
 
     def text_directions(self) -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
@@ -276,6 +278,11 @@ class Recommender:
                 w = float(W_struct[c, j] - q @ W_struct[:, j])
                 keywords.append(Keyword(_struct_label(self.structured_.feature_names_[j]), round(w, 4),
                                         "ksic_code" if "ksic" in self.structured_.feature_names_[j] else "nst_code"))
+            code_scale = self.fusion_.code_w / self.fusion_.temperature
+            for field, value, j in self.codes_.columns(record) if code_scale else []:
+                L = self.codes_.log_ratio_[field][:, j]
+                keywords.append(Keyword(f"{CODE_LABELS_KO[field]} {value}", round(float(code_scale * (L[c] - q @ L)), 4),
+                                        SOURCE_FIELD[field]))
             keywords = sorted(keywords, key=lambda k: -k.weight)[: self.n_keywords]
             precedents = [Precedent(**self.train_meta_[j], similarity=round(float(s), 4))
                           for j, s in zip(nb_ids, nb_sims) if self.knn_labels_[j] == c][:3]
@@ -287,7 +294,8 @@ class Recommender:
                                              float(parts.definition[row, c]), rank),
                 keywords=keywords, precedents=precedents,
                 scores={"head": round(float(parts.head[row, c]), 4), "knn": round(float(parts.knn[row, c]), 4),
-                        "definition": round(float(parts.definition[row, c]), 4)}))
+                        "definition": round(float(parts.definition[row, c]), 4),
+                        "codes": round(float(parts.codes[row, c]), 4)}))
         reasons = []
         if items[0].confidence < self.review_threshold:
             reasons.append(f"1순위 신뢰도 {items[0].confidence:.0%} < 기준 {self.review_threshold:.0%}")
@@ -303,8 +311,9 @@ class Recommender:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.head_.save(folder / "head.npz")
+        codes_state, codes_arrays = self.codes_.to_state()
         np.savez(folder / "arrays.npz", definition_vectors=self.definition_vectors_, knn_labels=self.knn_labels_,
-                 scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_)
+                 scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_, **codes_arrays)
         self.knn_index_.save(folder, "knn")
         self.definition_index_.save(folder, "definitions")
         (folder / "train_meta.json").write_text(json.dumps(self.train_meta_, ensure_ascii=False), encoding="utf-8")
@@ -316,7 +325,7 @@ class Recommender:
             "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
-            "structured_categories": self.structured_.categories_,
+            "structured_categories": self.structured_.categories_, "codes": codes_state,
             "C_selected": self.C_, "encoder_dir": ENCODER_SUBDIR if bundle is not None else None,
             "tuning": getattr(self, "tuning_", None),
             "params": {k: getattr(self, k) for k in PARAMS},
@@ -348,6 +357,11 @@ class Recommender:
         self.scaler_.mean_, self.scaler_.scale_ = arrays["scaler_mean"], arrays["scaler_scale"]
         self.scaler_.n_features_in_ = len(self.scaler_.mean_)
         self.structured_ = StructuredFeatures.from_categories(m["structured_categories"])
+        if "codes" in m:
+            self.codes_ = CodeProfiles.from_state(m["codes"], arrays)
+        else:  # saved before code profiles: an empty profile scores 0 everywhere (and its fusion weight is 0)
+            self.codes_ = CodeProfiles(link_weight=0.0).fit([], np.zeros(0, int), len(self.items_), self.taxonomy_,
+                                                            self.items_)
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))

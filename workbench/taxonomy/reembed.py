@@ -14,6 +14,8 @@
 - **neighbours**: training rows are relabelled through the same mapping; rows of a split code go to the
   target whose definition vector is nearest to the record's sentence vector; rows of removed codes are
   dropped (their vectors are read back from the kNN index, which is then rebuilt).
+- **code profiles**: each new item sums the judged KSIC/NST counts of its source items (as the head rows) and
+  takes its KSIC links from the new revision, so an ``added`` item has a code profile from its links alone.
 - scaler, structured features and fusion weights are unchanged; the manifest records the new
   ``taxonomy_revision`` and, under ``derived_from``, the model it came from; ``taxonomy_mapping.csv`` and
   ``reembed.json`` in the folder document the mapping and what was re-encoded.
@@ -148,8 +150,10 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     intercept = np.full(len(new_items), unseen, np.float32)
     how: dict[str, list[str]] = {"kept": [], "inherited": [], "split_shared": [], "merged_mean": [], "new_unseen": []}
     kind_of = diff.kind_of()
+    code_sources: list[list[int]] = []  # old rows whose judged code counts each new item inherits
     for j, code in enumerate(new_items):
         src = [o for o in sources.get(code, []) if o in old_index]
+        code_sources.append([old_index[o] for o in src])
         if not src:
             how["new_unseen"].append(code)
             continue
@@ -201,6 +205,7 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     out.definition_index_ = HnswIndex().fit(D, new_items)
     out.head_ = head
     out.scaler_, out.structured_, out.fusion_, out.C_ = rec.scaler_, rec.structured_, rec.fusion_, rec.C_
+    out.codes_ = rec.codes_.remap(code_sources, new, new_items)
     out.knn_index_ = HnswIndex().fit(S[keep_arr], [str(int(v)) for v in knn_labels])
     out.knn_labels_ = knn_labels
     out.train_meta_ = meta
