@@ -262,31 +262,39 @@ class Recommender:
         X_struct = self.structured_.transform(records)
         directions = [np.stack([V[c] - competitors(P[i], c) @ V for c in t]) for i, t in enumerate(top)]
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
-        d_text = self.definition_vectors_.shape[1]
-        W_struct = self.head_.coef_[:, d_text:] * (self.fusion_.head_w / self.fusion_.temperature)
         return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
-                               X_struct[i], W_struct, ids[i], sims[i]) for i in range(len(records))]
+                               self._code_evidence(records[i], X_struct[i]), ids[i], sims[i])
+                for i in range(len(records))]
 
-    def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib, x_struct,
-                  W_struct, nb_ids, nb_sims) -> Recommendation:
+    def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """The record's structured pseudo-keywords — (label, field) — and each one's term in the fused logit
+        of every item, (n, n_items): head weights of its KSIC/NST one-hots and its code-profile log-ratios."""
+        scale = 1.0 / self.fusion_.temperature
+        d_text = self.definition_vectors_.shape[1]
+        names = self.structured_.feature_names_
+        labels, rows = [], []
+        for j in np.flatnonzero(x_struct):
+            labels.append((_struct_label(names[j]), "ksic_code" if "ksic" in names[j] else "nst_code"))
+            rows.append(self.head_.coef_[:, d_text + j] * (self.fusion_.head_w * scale))
+        for field, value, j in self.codes_.columns(record) if self.fusion_.code_w else []:
+            labels.append((f"{CODE_LABELS_KO[field]} {value}", SOURCE_FIELD[field]))
+            rows.append(self.codes_.log_ratio_[field][:, j] * (self.fusion_.code_w * scale))
+        return labels, np.array(rows, np.float64).reshape(len(rows), len(self.items_))
+
+    def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib,
+                  code_evidence: tuple[list[tuple[str, str]], np.ndarray], nb_ids, nb_sims) -> Recommendation:
         tax = self.taxonomy_
+        code_labels, code_terms = code_evidence
+        nb_labels = self.knn_labels_[nb_ids]
         items = []
         for rank, c in enumerate(top, start=1):
             keywords = _merge_keywords(words, contrib[:, rank - 1], composed)
-            q = competitors(p, c)
-            for j in np.flatnonzero(x_struct):
-                w = float(W_struct[c, j] - q @ W_struct[:, j])
-                keywords.append(Keyword(_struct_label(self.structured_.feature_names_[j]), round(w, 4),
-                                        "ksic_code" if "ksic" in self.structured_.feature_names_[j] else "nst_code"))
-            code_scale = self.fusion_.code_w / self.fusion_.temperature
-            for field, value, j in self.codes_.columns(record) if code_scale else []:
-                L = self.codes_.log_ratio_[field][:, j]
-                keywords.append(Keyword(f"{CODE_LABELS_KO[field]} {value}", round(float(code_scale * (L[c] - q @ L)), 4),
-                                        SOURCE_FIELD[field]))
+            weights = code_terms[:, c] - code_terms @ competitors(p, c)  # contrastive, as the text keywords
+            keywords += [Keyword(label, round(float(w), 4), field) for (label, field), w in zip(code_labels, weights)]
             keywords = sorted(keywords, key=lambda k: -k.weight)[: self.n_keywords]
-            precedents = [Precedent(**self.train_meta_[j], similarity=round(float(s), 4))
-                          for j, s in zip(nb_ids, nb_sims) if self.knn_labels_[j] == c][:3]
-            n_votes = int(sum(self.knn_labels_[j] == c for j in nb_ids[: self.knn_k]))
+            precedents = [Precedent(**self.train_meta_[j], similarity=round(float(nb_sims[k]), 4))
+                          for k, j in enumerate(nb_ids) if nb_labels[k] == c][:3]
+            n_votes = int(np.count_nonzero(nb_labels[: self.knn_k] == c))
             info = tax.describe(self.items_[c])
             items.append(ItemRecommendation(
                 rank=rank, **info, confidence=round(float(p[c]), 4),
