@@ -5,6 +5,7 @@ Trains once per session on a stratified subset of the synthetic history with the
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -110,6 +111,24 @@ def test_load_rejects_unknown_format(fitted, tmp_path):
         Recommender.load(tmp_path / "m")
     with pytest.raises(FileNotFoundError, match="workbench train"):
         Recommender.load(tmp_path / "missing")
+
+
+def test_model_saved_before_code_profiles_still_loads(fitted, history, tmp_path):
+    """A format-2 model (no code profiles, no code weight or floor) loads and scores with its text parts only."""
+    _, test = history
+    fitted.save(tmp_path / "m")
+    path = tmp_path / "m" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.pop("codes")
+    manifest["fusion"] = {k: v for k, v in manifest["fusion"].items() if k not in ("code_w", "floor")}
+    path.write_text(json.dumps({**manifest, "format_version": 2}), encoding="utf-8")
+    old = Recommender.load(tmp_path / "m")
+    assert old.fusion_.code_w == 0 and old.fusion_.floor == 0
+    parts = fitted.score_parts(test[:20])
+    assert not old.score_parts(test[:20]).codes.any()
+    text_only = dataclasses.replace(fitted.fusion_, code_w=0.0, floor=0.0)
+    np.testing.assert_allclose(old.predict_proba(test[:20]), text_only.proba(parts), atol=1e-5)
+    assert len(old.recommend(test[0]).items) == 3
 
 
 @pytest.mark.parametrize("record", [
