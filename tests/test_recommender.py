@@ -61,6 +61,7 @@ def test_recommendation_shape_and_json(fitted, history):
     assert conf == sorted(conf, reverse=True) and 0 < sum(conf) <= 1.0001
     for it in r.items:
         assert it.rationale and it.item_name and it.theme_name and it.field_name
+        assert len({(k.text, k.field) for k in it.keywords}) == len(it.keywords)  # one keyword per fact
         text_kw = [k for k in it.keywords if k.spans]
         for kw in text_kw:  # every keyword points at the company's own words
             field_text = " ".join(getattr(test[0], kw.field).split())

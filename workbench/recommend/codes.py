@@ -13,12 +13,14 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from workbench.recommend.features import LABELS_KO as FEATURE_LABELS_KO
 from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.ksic import ksic_tables
 from workbench.taxonomy.model import Taxonomy
 
 FIELDS = ("ksic_subclass", "nst_section")
-LABELS_KO = {"ksic_subclass": "업종코드", "nst_section": "기술분류 대분류"}
+# the NST section is also a head feature: the same label makes the two terms one keyword
+LABELS_KO = {"ksic_subclass": "업종코드", "nst_section": FEATURE_LABELS_KO["nst_section"]}
 SOURCE_FIELD = {"ksic_subclass": "ksic_code", "nst_section": "nst_code"}
 
 

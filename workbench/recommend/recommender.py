@@ -268,18 +268,19 @@ class Recommender:
 
     def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
         """The record's structured pseudo-keywords — (label, field) — and each one's term in the fused logit
-        of every item, (n, n_items): head weights of its KSIC/NST one-hots and its code-profile log-ratios."""
+        of every item, (n, n_items): head weights of its KSIC/NST one-hots plus its code-profile log-ratios (the
+        NST section appears in both and is one keyword with the summed term)."""
         scale = 1.0 / self.fusion_.temperature
         d_text = self.definition_vectors_.shape[1]
         names = self.structured_.feature_names_
-        labels, rows = [], []
+        terms: dict[tuple[str, str], np.ndarray] = {}
         for j in np.flatnonzero(x_struct):
-            labels.append((_struct_label(names[j]), "ksic_code" if "ksic" in names[j] else "nst_code"))
-            rows.append(self.head_.coef_[:, d_text + j] * (self.fusion_.head_w * scale))
+            key = (_struct_label(names[j]), "ksic_code" if "ksic" in names[j] else "nst_code")
+            terms[key] = terms.get(key, 0.0) + self.head_.coef_[:, d_text + j] * (self.fusion_.head_w * scale)
         for field, value, j in self.codes_.columns(record) if self.fusion_.code_w else []:
-            labels.append((f"{CODE_LABELS_KO[field]} {value}", SOURCE_FIELD[field]))
-            rows.append(self.codes_.log_ratio_[field][:, j] * (self.fusion_.code_w * scale))
-        return labels, np.array(rows, np.float64).reshape(len(rows), len(self.items_))
+            key = (f"{CODE_LABELS_KO[field]} {value}", SOURCE_FIELD[field])
+            terms[key] = terms.get(key, 0.0) + self.codes_.log_ratio_[field][:, j] * (self.fusion_.code_w * scale)
+        return list(terms), np.array(list(terms.values()), np.float64).reshape(len(terms), len(self.items_))
 
     def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib,
                   code_evidence: tuple[list[tuple[str, str]], np.ndarray], nb_ids, nb_sims) -> Recommendation:
