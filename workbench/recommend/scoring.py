@@ -79,30 +79,33 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 2.0),
-               def_grid=(0.0, 5.0, 10.0, 20.0, 40.0)) -> tuple[Fusion, tuple[float, float]]:
-    """Fit the fusion on a validation split in two stages; returns it with the text stage's (accuracy, mean
+               def_grid=(5.0, 10.0, 20.0, 40.0)) -> tuple[Fusion, tuple[float, float]]:
+    """Fit the fusion on a validation split in three stages; returns it with the text stage's (accuracy, mean
     log-likelihood) key.
 
-    1. Text parts: knn_w and def_w by validation accuracy (ties → higher likelihood), each with its fitted
-       temperature T_text.
+    1. Text parts, each weighting with its fitted temperature T_text. Validation text shares phrasing with the
+       fitting records, so it is far easier than a new company's (top-1 ≈ 0.95 there) and many weightings tie.
+       One-standard-error rule: among weightings within one SE of the best validation accuracy, the lowest kNN
+       weight — neighbour votes gain most from near-duplicate phrasing, so validation over-rates them — then
+       accuracy, then likelihood. The definition weight is never 0: it keeps new and rare items reachable.
     2. Code profiles: calibrated alone on the same split (temperature T_codes) and added to the calibrated text
        logits by Bayes' rule, p(c | text, codes) ∝ p(c | text) · p(codes | c) / p(codes): code_w = T_text / T_codes.
-       The code weight is not searched on validation because validation text shares phrasing with the
-       fitting records and is far easier than a new company's (accuracy ≈ 0.95 there): any evidence besides
-       the text looks like noise on it. Codes are not shifted that way, so their own calibration transfers.
+       Not searched on validation: beside its easy text any other evidence looks like noise there. Codes are not
+       shifted that way, so their own calibration transfers.
     3. Floor: a uniform share for labels no evidence explains (examiners disagree on a few percent of
        judgments), by likelihood on the same split; without it confident answers are over-confident.
     """
-    best, best_key = Fusion(), None
+    candidates = []
     for kw, dw in itertools.product(knn_grid, def_grid):
         f = Fusion(1.0, kw, dw, 1.0)
         z = f.logits(parts)
         f.temperature = fit_temperature(z, y)
         p = softmax(z / f.temperature)
-        log_lik = np.log(p[np.arange(len(y)), y] + 1e-12).mean()
-        key = ((p.argmax(1) == y).mean(), log_lik)
-        if best_key is None or key > best_key:
-            best, best_key = f, key
+        log_lik = float(np.log(p[np.arange(len(y)), y] + 1e-12).mean())
+        candidates.append((f, (float((p.argmax(1) == y).mean()), log_lik)))
+    top = max(key[0] for _, key in candidates)
+    tied = [(f, key) for f, key in candidates if key[0] >= top - np.sqrt(top * (1 - top) / len(y))]
+    best, best_key = max(tied, key=lambda c: (-c[0].knn_w, c[1]))
     if parts.codes.any():
         best.code_w = best.temperature / fit_temperature(parts.codes, y)
     best.floor = fit_floor(softmax(best.logits(parts) / best.temperature), y)
