@@ -31,7 +31,7 @@ def setup(tax):
 
 def test_typical_codes_lift_their_item(tax, setup):
     items, records, y, code_a, code_b = setup
-    prof = CodeProfiles().fit(records, y, len(items), tax, items)
+    prof = CodeProfiles().fit(records, y, tax, items)
     s = prof.transform([CompanyRecord(main_product="x", ksic_code=code_a, nst_code="ei0307"),
                         CompanyRecord(main_product="x", ksic_code=code_b, nst_code="LB0101")])
     assert s[0, 0] > s[0, 1] and s[1, 1] > s[1, 0]
@@ -40,7 +40,7 @@ def test_typical_codes_lift_their_item(tax, setup):
 
 def test_unknown_or_missing_codes_are_neutral(tax, setup):
     items, records, y, *_ = setup
-    prof = CodeProfiles().fit(records, y, len(items), tax, items)
+    prof = CodeProfiles().fit(records, y, tax, items)
     s = prof.transform([CompanyRecord(main_product="x"), CompanyRecord(main_product="x", ksic_code="99999", nst_code="ZZ")])
     assert not s.any()
 
@@ -49,10 +49,10 @@ def test_taxonomy_links_reach_items_without_records(tax, setup):
     items, records, y, *_ = setup
     unjudged = items[100]
     linked = tax.ksic_by_item[unjudged][0].ksic11_code
-    prof = CodeProfiles().fit(records, y, len(items), tax, items)
+    prof = CodeProfiles().fit(records, y, tax, items)
     s = prof.transform([CompanyRecord(main_product="x", ksic_code=linked)])[0]
     assert s[100] > 0
-    no_links = CodeProfiles(link_weight=0.0).fit(records, y, len(items), tax, items)
+    no_links = CodeProfiles(link_weight=0.0).fit(records, y, tax, items)
     assert no_links.transform([CompanyRecord(main_product="x", ksic_code=linked)])[0, 100] == pytest.approx(0, abs=1e-5)
 
 
@@ -64,7 +64,7 @@ def test_tenth_revision_code_is_mapped():
 
 def test_state_round_trip_and_remap(tax, setup):
     items, records, y, code_a, _ = setup
-    prof = CodeProfiles().fit(records, y, len(items), tax, items)
+    prof = CodeProfiles().fit(records, y, tax, items)
     state, arrays = prof.to_state()
     again = CodeProfiles.from_state(state, arrays)
     probe = [CompanyRecord(main_product="x", ksic_code=code_a, nst_code="EI0101")]

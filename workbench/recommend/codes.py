@@ -52,8 +52,9 @@ class CodeProfiles:
         self.smoothing = smoothing
         self.link_weight = link_weight
 
-    def fit(self, records: list[CompanyRecord], y: np.ndarray, n_items: int, taxonomy: Taxonomy,
+    def fit(self, records: list[CompanyRecord], y: np.ndarray, taxonomy: Taxonomy,
             items: Sequence[str]) -> "CodeProfiles":
+        """``y``: indices into ``items`` (the recommender's item order)."""
         values = [code_values(r) for r in records]
         links = link_counts(taxonomy, items)
         self.values_, self.counts_ = {}, {}
@@ -61,7 +62,7 @@ class CodeProfiles:
             seen = {v[f] for v in values if v[f]} | (set(links) if field == "ksic_subclass" else set())
             self.values_[field] = sorted(seen)
             col = {v: j for j, v in enumerate(self.values_[field])}
-            counts = np.zeros((n_items, len(col)), np.float32)
+            counts = np.zeros((len(items), len(col)), np.float32)
             for v, c in zip(values, y):
                 if v[f]:
                     counts[c, col[v[f]]] += 1.0
@@ -132,7 +133,8 @@ class CodeProfiles:
         out.counts_ = {}
         for field in FIELDS:
             old = self.counts_[field]
-            col = [out.values_[field].index(v) for v in self.values_[field]]
+            new_column = {v: j for j, v in enumerate(out.values_[field])}
+            col = [new_column[v] for v in self.values_[field]]
             counts = np.zeros((len(items), len(out.values_[field])), np.float32)
             for j, rows in enumerate(sources):
                 if rows:

@@ -181,7 +181,7 @@ class Recommender:
     def _fit_parts(self, records, S, y, idx, C: float) -> None:
         recs = [records[i] for i in idx]
         self.structured_ = StructuredFeatures().fit(recs)
-        self.codes_ = CodeProfiles().fit(recs, y[idx], len(self.items_), self.taxonomy_, self.items_)
+        self.codes_ = CodeProfiles().fit(recs, y[idx], self.taxonomy_, self.items_)
         self.scaler_ = StandardScaler().fit(S[idx])
         X = np.hstack([self.scaler_.transform(S[idx]), self.structured_.transform(recs)])
         head = make_head(self.head_backend, C=C).fit(X, y[idx])
@@ -369,8 +369,7 @@ class Recommender:
         if "codes" in m:
             self.codes_ = CodeProfiles.from_state(m["codes"], arrays)
         else:  # saved before code profiles: an empty profile scores 0 everywhere (and its fusion weight is 0)
-            self.codes_ = CodeProfiles(link_weight=0.0).fit([], np.zeros(0, int), len(self.items_), self.taxonomy_,
-                                                            self.items_)
+            self.codes_ = CodeProfiles(link_weight=0.0).fit([], np.zeros(0, int), self.taxonomy_, self.items_)
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))
