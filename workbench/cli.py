@@ -73,8 +73,7 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
     typer.echo(f"[setup] synthetic data: {SYNTH_DIR}")
     if train and latest_model_dir() is None:
         typer.echo("[setup] training the default recommender on the synthetic history (once) …")
-        train_model(data=SYNTH_DIR / "synthetic_train.csv", encoder=DEFAULT_ENCODER, out=None, head="auto",
-                    with_saved=False)
+        train_and_save(SYNTH_DIR / "synthetic_train.csv")
     typer.echo("[setup] done")
 
 
@@ -87,6 +86,12 @@ def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", hel
                 with_saved: bool = typer.Option(False, "--with-saved",
                                                 help="add the examiners' saved judgments (latest per company)")) -> None:
     """Train the recommender on judged records and save a new versioned model."""
+    train_and_save(data, encoder=encoder, out=out, head=head, tune_epochs=tune_epochs, with_saved=with_saved)
+
+
+def train_and_save(data: Path, *, encoder: str = DEFAULT_ENCODER, out: Path | None = None, head: str = "auto",
+                   tune_epochs: float = 1.0, with_saved: bool = False) -> Path:
+    """`workbench train` with plain defaults, so `setup` never passes typer's option objects as values."""
     from workbench.recommend.recommender import Recommender
 
     records = _load_labelled(data)
@@ -98,11 +103,12 @@ def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", hel
             path = train_with_saved(records, store, encoder=encoder, out_root=out or MODELS_DIR,
                                     head_backend=head, show_progress=True)
         typer.echo(f"trained with saved judgments → {path} (see training_sources.json)")
-        return
+        return path
     rec = Recommender(encoder=encoder, head_backend=head, tune_encoder=tune_epochs > 0, tune_epochs=tune_epochs or 1.0,
                       show_progress=True).fit(records)
     path = rec.save(out or MODELS_DIR / rec.model_id_)
     typer.echo(f"trained {rec.model_id_} on {len(records)} records ({rec.encoder_.id}, head {rec.head_.backend}) → {path}")
+    return path
 
 
 @app.command("recommend")
