@@ -50,6 +50,7 @@ def test_fit_returns_self_and_learns_attributes(fitted):
         assert hasattr(fitted, attr)
     assert len(fitted.items_) == 240
     assert fitted.fusion_.temperature > 0
+    assert fitted.fusion_.lex_w > 0 and fitted.lexical_.definitions_.shape[0] == 240
 
 
 def test_recommendation_shape_and_json(fitted, history):
@@ -66,6 +67,7 @@ def test_recommendation_shape_and_json(fitted, history):
         for kw in text_kw:  # every keyword points at the company's own words
             field_text = " ".join(getattr(test[0], kw.field).split())
             assert all(field_text[a:b] == kw.text for a, b in kw.spans)
+    assert set(r.items[0].scores) == {"head", "knn", "definition", "codes", "lexical"}
     again = Recommendation.from_dict(json.loads(r.to_json()))
     assert again == r
 
@@ -114,21 +116,25 @@ def test_load_rejects_unknown_format(fitted, tmp_path):
         Recommender.load(tmp_path / "missing")
 
 
-def test_model_saved_before_code_profiles_still_loads(fitted, history, tmp_path):
-    """A format-2 model (no code profiles, no code weight or floor) loads and scores with its text parts only."""
+@pytest.mark.parametrize("version, dropped", [(3, ("lexical",)), (2, ("lexical", "codes"))])
+def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, version, dropped):
+    """A format-3 model (no lexical part) and a format-2 model (no code profiles either) load and score with the
+    parts they had; the missing parts score 0 and weigh 0."""
     _, test = history
     fitted.save(tmp_path / "m")
     path = tmp_path / "m" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    manifest.pop("codes")
-    manifest["fusion"] = {k: v for k, v in manifest["fusion"].items() if k not in ("code_w", "floor")}
-    path.write_text(json.dumps({**manifest, "format_version": 2}), encoding="utf-8")
+    weights = {"lexical": ("lex_w",), "codes": ("code_w", "floor")}
+    for part in dropped:
+        manifest.pop(part)
+        manifest["fusion"] = {k: v for k, v in manifest["fusion"].items() if k not in weights[part]}
+    path.write_text(json.dumps({**manifest, "format_version": version}), encoding="utf-8")
     old = Recommender.load(tmp_path / "m")
-    assert old.fusion_.code_w == 0 and old.fusion_.floor == 0
-    parts = fitted.score_parts(test[:20])
-    assert not old.score_parts(test[:20]).codes.any()
-    text_only = dataclasses.replace(fitted.fusion_, code_w=0.0, floor=0.0)
-    np.testing.assert_allclose(old.predict_proba(test[:20]), text_only.proba(parts), atol=1e-5)
+    parts, old_parts = fitted.score_parts(test[:20]), old.score_parts(test[:20])
+    assert old.fusion_.lex_w == 0 and not old_parts.lexical.any()
+    assert (old.fusion_.code_w == 0 and not old_parts.codes.any()) == ("codes" in dropped)
+    as_saved = dataclasses.replace(fitted.fusion_, **{w: 0.0 for part in dropped for w in weights[part]})
+    np.testing.assert_allclose(old.predict_proba(test[:20]), as_saved.proba(parts), atol=1e-5)
     assert len(old.recommend(test[0]).items) == 3
 
 

@@ -1,4 +1,4 @@
-"""Fusion fitting: the one-standard-error rule on the text weights, Bayes code weight, disagreement floor."""
+"""Fusion fitting: the one-standard-error rule on the text weights, Bayes code and lexical weights, disagreement floor."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +18,8 @@ def parts_for(y: np.ndarray, knn_signal: float, rng: np.random.Generator, noisy:
         z = rng.normal(size=(len(y), K))
         z[np.arange(len(y)), target] += strength
         return z
-    return ScoreParts(head=part(2.5), knn=part(knn_signal), definition=part(0.5) / 10, codes=part(1.5))
+    return ScoreParts(head=part(2.5), knn=part(knn_signal), definition=part(0.5) / 10, codes=part(1.5),
+                      lexical=part(1.0) / 10)
 
 
 @pytest.mark.parametrize("knn_signal, expect_knn", [(0.5, False), (3.0, True)])
@@ -33,20 +34,23 @@ def test_knn_weight_only_when_it_beats_the_tie(knn_signal, expect_knn):
     assert 0 < acc <= 1
 
 
-def test_codes_enter_by_bayes_rule_and_the_floor_absorbs_disagreement():
+def test_codes_and_lexical_enter_by_bayes_rule_and_the_floor_absorbs_disagreement():
     rng = np.random.default_rng(1)
     y = rng.integers(0, K, N)
     noisy = rng.random(N) < 0.05
     parts = parts_for(y, 1.0, rng, noisy)
     fusion, _ = fit_fusion(parts, y)
-    assert fusion.code_w > 0 and 0.01 < fusion.floor < 0.2
+    assert fusion.code_w > 0 and fusion.lex_w > 0 and 0.01 < fusion.floor < 0.2
+    # Bayes: each part calibrated alone, then weighted T_text / T_part (lexical is on a 10× smaller scale)
+    assert 5 < fusion.lex_w / fusion.code_w < 20
     p = fusion.proba(parts)
     assert np.allclose(p.sum(1), 1) and p.min() >= fusion.floor / K - 1e-9
-    no_codes = ScoreParts(parts.head, parts.knn, parts.definition, np.zeros_like(parts.codes))
-    assert fit_fusion(no_codes, y)[0].code_w == 0
+    no_codes = ScoreParts(parts.head, parts.knn, parts.definition, np.zeros_like(parts.codes),
+                          np.zeros_like(parts.lexical))
+    assert fit_fusion(no_codes, y)[0].code_w == 0 and fit_fusion(no_codes, y)[0].lex_w == 0
 
 
 def test_floor_default_keeps_old_fusions_unchanged():
     p = np.array([[0.9, 0.1]])
     assert with_floor(p, 0.0) is p
-    assert Fusion().code_w == 0 and Fusion().floor == 0
+    assert Fusion().code_w == 0 and Fusion().floor == 0 and Fusion().lex_w == 0

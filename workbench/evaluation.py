@@ -63,7 +63,7 @@ def ablations(parts: ScoreParts, y: np.ndarray, items, taxonomy) -> dict:
     """Each part alone. Ranking metrics only: a part alone has no calibration of its own (ECE is omitted)."""
     out = {}
     for name, z in (("head_only", parts.head), ("knn_only", parts.knn), ("definitions_only", parts.definition),
-                    ("codes_only", parts.codes)):
+                    ("codes_only", parts.codes), ("lexical_only", parts.lexical)):
         out[name] = ranking_metrics(softmax(z), y, items, taxonomy)
         out[name].pop("ece")
     return out

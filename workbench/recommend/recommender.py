@@ -30,6 +30,7 @@ from workbench.heads import LinearHead, make_head
 from workbench.index import HnswIndex
 from workbench.recommend.codes import LABELS_KO as CODE_LABELS_KO, SOURCE_FIELD, CodeProfiles
 from workbench.recommend.features import LABELS_KO, StructuredFeatures
+from workbench.recommend.lexical import LexicalDefinitions, lexical_text
 from workbench.recommend.principles import principle_warnings
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion, knn_votes
 from workbench.recommend.text import ComposedText, compose, has_text
@@ -40,8 +41,8 @@ from workbench.taxonomy.model import Taxonomy
 
 PARAMS = ("head_backend", "C", "knn_k", "val_fraction", "review_threshold", "review_margin", "n_keywords",
           "tune_encoder", "tune_epochs", "tune_records_per_item", "random_state")  # settings kept in the manifest
-FORMAT_VERSION = 3  # 2: may carry a fine-tuned encoder folder; 3: code profiles; versions 1–2 still load
-READABLE_VERSIONS = (1, 2, 3)
+FORMAT_VERSION = 4  # 2: may carry a fine-tuned encoder folder; 3: code profiles; 4: lexical part; 1–3 still load
+READABLE_VERSIONS = (1, 2, 3, 4)
 ENCODER_SUBDIR = "encoder"
 TOP_K = 3
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
@@ -122,6 +123,8 @@ class Recommender:
         S = self.encoder_.encode(texts, kind="query", show_progress=self.show_progress)
         self.definition_vectors_ = encode_definitions(self.encoder_, [it.definition_segments for it in tax.items])
         self.definition_index_ = HnswIndex().fit(self.definition_vectors_, self.items_)
+        self.lexical_ = LexicalDefinitions().fit([it.definition_text for it in tax.items],
+                                                 [lexical_text(r) for r in records])
 
         val_records = [records[i] for i in val_idx]
         best = None
@@ -203,7 +206,8 @@ class Recommender:
         ids, sims = ids[:, : self.knn_k], sims[:, : self.knn_k]
         return ScoreParts(head=self.head_.decision_function(X),
                           knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
-                          definition=S @ self.definition_vectors_.T, codes=self.codes_.transform(records))
+                          definition=S @ self.definition_vectors_.T, codes=self.codes_.transform(records),
+                          lexical=self.lexical_.transform([lexical_text(r) for r in records]))
 
     def text_directions(self) -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
@@ -262,9 +266,19 @@ class Recommender:
         X_struct = self.structured_.transform(records)
         directions = [np.stack([V[c] - competitors(P[i], c) @ V for c in t]) for i, t in enumerate(top)]
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
+        if self.fusion_.lex_w:
+            for i, t in enumerate(top):
+                contributions[i] = contributions[i] + self._lexical_word_terms(records[i], words[i], P[i], t)
         return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
                                self._code_evidence(records[i], X_struct[i]), ids[i], sims[i])
                 for i in range(len(records))]
+
+    def _lexical_word_terms(self, record: CompanyRecord, words, p: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """(n_words, len(top)): each word's exact contrastive term of the lexical part in the fused logit."""
+        eye = np.eye(len(self.items_))
+        directions = np.stack([eye[c] - competitors(p, c) for c in top]) * (self.fusion_.lex_w / self.fusion_.temperature)
+        chars = self.lexical_.char_contributions(lexical_text(record), directions)
+        return np.array([chars[:, w.start:w.end].sum(axis=1) for w in words]).reshape(len(words), len(top))
 
     def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
         """The record's structured pseudo-keywords — (label, field) — and each one's term in the fused logit
@@ -304,7 +318,8 @@ class Recommender:
                 keywords=keywords, precedents=precedents,
                 scores={"head": round(float(parts.head[row, c]), 4), "knn": round(float(parts.knn[row, c]), 4),
                         "definition": round(float(parts.definition[row, c]), 4),
-                        "codes": round(float(parts.codes[row, c]), 4)}))
+                        "codes": round(float(parts.codes[row, c]), 4),
+                        "lexical": round(float(parts.lexical[row, c]), 4)}))
         reasons = []
         if items[0].confidence < self.review_threshold:
             reasons.append(f"1순위 신뢰도 {items[0].confidence:.0%} < 기준 {self.review_threshold:.0%}")
@@ -321,8 +336,9 @@ class Recommender:
         folder.mkdir(parents=True, exist_ok=True)
         self.head_.save(folder / "head.npz")
         codes_state, codes_arrays = self.codes_.to_state()
+        lexical_state, lexical_arrays = self.lexical_.to_state()
         np.savez(folder / "arrays.npz", definition_vectors=self.definition_vectors_, knn_labels=self.knn_labels_,
-                 scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_, **codes_arrays)
+                 scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_, **codes_arrays, **lexical_arrays)
         self.knn_index_.save(folder, "knn")
         self.definition_index_.save(folder, "definitions")
         (folder / "train_meta.json").write_text(json.dumps(self.train_meta_, ensure_ascii=False), encoding="utf-8")
@@ -334,7 +350,7 @@ class Recommender:
             "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
-            "structured_categories": self.structured_.categories_, "codes": codes_state,
+            "structured_categories": self.structured_.categories_, "codes": codes_state, "lexical": lexical_state,
             "C_selected": self.C_, "encoder_dir": ENCODER_SUBDIR if bundle is not None else None,
             "tuning": getattr(self, "tuning_", None),
             "params": {k: getattr(self, k) for k in PARAMS},
@@ -370,6 +386,10 @@ class Recommender:
             self.codes_ = CodeProfiles.from_state(m["codes"], arrays)
         else:  # saved before code profiles: an empty profile scores 0 everywhere (and its fusion weight is 0)
             self.codes_ = CodeProfiles(link_weight=0.0).fit([], np.zeros(0, int), self.taxonomy_, self.items_)
+        if "lexical" in m:
+            self.lexical_ = LexicalDefinitions.from_state(m["lexical"], arrays)
+        else:  # saved before the lexical part: it scores 0 everywhere (and its fusion weight is 0)
+            self.lexical_ = LexicalDefinitions.empty(len(self.items_))
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))

@@ -1,5 +1,5 @@
-"""Score parts and their fusion: head logits, neighbour votes, definition similarity and code profiles →
-calibrated probabilities."""
+"""Score parts and their fusion: head logits, neighbour votes, definition similarity, code profiles and lexical
+definition similarity → calibrated probabilities."""
 from __future__ import annotations
 
 import itertools
@@ -20,13 +20,14 @@ class ScoreParts:
     knn: np.ndarray  # log of similarity-weighted neighbour votes
     definition: np.ndarray  # cosine similarity to item definitions
     codes: np.ndarray  # log-ratios of the record's KSIC subclass and NST section (see codes.py)
+    lexical: np.ndarray  # character n-gram TF-IDF cosine to item definitions (see lexical.py)
 
 
 @dataclass
 class Fusion:
-    """fused = head_w·head + knn_w·knn + def_w·definition + code_w·codes; probabilities =
-    (1 − floor)·softmax(fused / temperature) + floor / n_items. ``code_w`` and ``floor`` default to 0 for models
-    saved before they existed."""
+    """fused = head_w·head + knn_w·knn + def_w·definition + code_w·codes + lex_w·lexical; probabilities =
+    (1 − floor)·softmax(fused / temperature) + floor / n_items. ``code_w``, ``floor`` and ``lex_w`` default to 0
+    for models saved before they existed."""
 
     head_w: float = 1.0
     knn_w: float = 0.5
@@ -34,10 +35,11 @@ class Fusion:
     temperature: float = 1.0
     code_w: float = 0.0
     floor: float = 0.0  # share of judgments no evidence explains (examiners disagree), spread over all items
+    lex_w: float = 0.0
 
     def logits(self, parts: ScoreParts) -> np.ndarray:
         return (self.head_w * parts.head + self.knn_w * parts.knn + self.def_w * parts.definition
-                + self.code_w * parts.codes)
+                + self.code_w * parts.codes + self.lex_w * parts.lexical)
 
     def proba(self, parts: ScoreParts) -> np.ndarray:
         return with_floor(softmax(self.logits(parts) / self.temperature), self.floor)
@@ -88,10 +90,10 @@ def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 
        One-standard-error rule: among weightings within one SE of the best validation accuracy, the lowest kNN
        weight — neighbour votes gain most from near-duplicate phrasing, so validation over-rates them — then
        accuracy, then likelihood. The definition weight is never 0: it keeps new and rare items reachable.
-    2. Code profiles: calibrated alone on the same split (temperature T_codes) and added to the calibrated text
-       logits by Bayes' rule, p(c | text, codes) ∝ p(c | text) · p(codes | c) / p(codes): code_w = T_text / T_codes.
-       Not searched on validation: beside its easy text any other evidence looks like noise there. Codes are not
-       shifted that way, so their own calibration transfers.
+    2. Code profiles and lexical definition similarity: each calibrated alone on the same split (temperature T)
+       and added to the calibrated text logits by Bayes' rule, p(c | text, codes) ∝ p(c | text) · p(codes | c) /
+       p(codes): weight T_text / T. Not searched on validation: beside its easy text any other evidence looks like
+       noise there. Neither part learns from the judged phrasing, so its own calibration transfers.
     3. Floor: a uniform share for labels no evidence explains (examiners disagree on a few percent of
        judgments), by likelihood on the same split; without it confident answers are over-confident.
     """
@@ -108,5 +110,7 @@ def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 
     best, best_key = max(tied, key=lambda c: (-c[0].knn_w, c[1]))
     if parts.codes.any():
         best.code_w = best.temperature / fit_temperature(parts.codes, y)
+    if parts.lexical.any():
+        best.lex_w = best.temperature / fit_temperature(parts.lexical, y)
     best.floor = fit_floor(softmax(best.logits(parts) / best.temperature), y)
     return best, best_key

@@ -16,6 +16,8 @@
   dropped (their vectors are read back from the kNN index, which is then rebuilt).
 - **code profiles**: each new item sums the judged KSIC/NST counts of its source items (as the head rows) and
   takes its KSIC links from the new revision, so an ``added`` item has a code profile from its links alone.
+- **lexical part**: vocabulary and IDF are kept; the definitions' TF-IDF rows are recomputed from the new
+  revision's texts (no encoder involved), so added or reworded items are scored on their new wording.
 - scaler, structured features and fusion weights are unchanged; the manifest records the new
   ``taxonomy_revision`` and, under ``derived_from``, the model it came from; ``taxonomy_mapping.csv`` and
   ``reembed.json`` in the folder document the mapping and what was re-encoded.
@@ -206,6 +208,7 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     out.head_ = head
     out.scaler_, out.structured_, out.fusion_, out.C_ = rec.scaler_, rec.structured_, rec.fusion_, rec.C_
     out.codes_ = rec.codes_.remap(code_sources, new, new_items)
+    out.lexical_ = rec.lexical_.with_definitions([it.definition_text for it in new.items])
     out.knn_index_ = HnswIndex().fit(S[keep_arr], [str(int(v)) for v in knn_labels])
     out.knn_labels_ = knn_labels
     out.train_meta_ = meta
