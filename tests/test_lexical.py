@@ -26,6 +26,17 @@ def test_ngram_spans_cover_their_characters():
     assert ("활물", 3, 5) in spans and (" 양극", 0, 2) in spans and not any(g.isspace() for g, _, _ in spans)
 
 
+def test_weights_match_scikit_learn_tfidf(lexical):
+    """The hand-rolled TF-IDF (sublinear TF, smoothed IDF, L2 rows) is scikit-learn's with the same n-grams."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer = lambda t: [g for g, _, _ in ngram_spans(t, (1, 3))]  # noqa: E731
+    ref = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True).fit(CORPUS + DEFINITIONS)
+    assert lexical.vocabulary_ == ref.vocabulary_
+    texts = ["양극 활물질 소재 활물질", "유리화", "없는단어"]
+    np.testing.assert_allclose(lexical.vectors(texts).toarray(), ref.transform(texts).toarray(), atol=1e-12)
+
+
 def test_transform_is_the_cosine_to_each_definition(lexical):
     L = lexical.transform(["양극 활물질 소재", "유리화 용융 설비", "의료영상"])
     assert L.shape == (3, 3) and (L >= 0).all() and L.max() <= 1 + 1e-6
@@ -60,7 +71,7 @@ def test_new_definitions_keep_vocabulary(lexical):
     revised = lexical.with_definitions(DEFINITIONS[::-1] + ["의료영상 판독 AI 소프트웨어"])
     L = revised.transform(["의료영상 AI 판독", "양극 활물질"])
     assert L.shape == (2, 4) and list(L.argmax(axis=1)) == [3, 2]
-    assert revised.vectorizer_ is lexical.vectorizer_
+    assert revised.vocabulary_ is lexical.vocabulary_ and revised.idf_ is lexical.idf_
 
 
 def test_lexical_text_is_a_prefix_of_the_composed_text_without_industry_name():

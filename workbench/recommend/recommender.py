@@ -199,15 +199,17 @@ class Recommender:
 
     # ---- scoring -------------------------------------------------------------------------------------------
     def _score_parts(self, S: np.ndarray, records: list[CompanyRecord],
-                     neighbours: tuple[np.ndarray, np.ndarray] | None = None) -> ScoreParts:
-        """``neighbours``: (ids, sims) of an earlier query of at least ``knn_k`` rows, to avoid querying twice."""
+                     neighbours: tuple[np.ndarray, np.ndarray] | None = None,
+                     lexical: list[tuple] | None = None) -> ScoreParts:
+        """``neighbours``: (ids, sims) of an earlier query of at least ``knn_k`` rows, to avoid querying twice;
+        ``lexical``: the records' analysed lexical texts, likewise."""
         X = np.hstack([self.scaler_.transform(S), self.structured_.transform(records)])
         ids, sims = neighbours if neighbours is not None else self.knn_index_.query(S, self.knn_k)
         ids, sims = ids[:, : self.knn_k], sims[:, : self.knn_k]
         return ScoreParts(head=self.head_.decision_function(X),
                           knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
                           definition=S @ self.definition_vectors_.T, codes=self.codes_.transform(records),
-                          lexical=self.lexical_.transform([lexical_text(r) for r in records]))
+                          lexical=self.lexical_.transform([lexical_text(r) for r in records], lexical))
 
     def text_directions(self) -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
@@ -259,7 +261,8 @@ class Recommender:
         else:
             S, tokens = self.encoder_.encode(texts, kind="query"), None
         ids, sims = self.knn_index_.query(S, max(self.knn_k, 50))  # votes use the first knn_k, precedents all
-        parts = self._score_parts(S, records, (ids, sims))
+        lexical = [self.lexical_.analyze(lexical_text(r)) for r in records]
+        parts = self._score_parts(S, records, (ids, sims), lexical)
         P = self.fusion_.proba(parts)
         top = np.argsort(-P, axis=1)[:, :TOP_K]
         words = self.tokenizer_.words_batch(texts)
@@ -268,17 +271,22 @@ class Recommender:
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
         if self.fusion_.lex_w:
             for i, t in enumerate(top):
-                contributions[i] = contributions[i] + self._lexical_word_terms(records[i], words[i], P[i], t)
+                contributions[i] = contributions[i] + self._lexical_word_terms(records[i], lexical[i], words[i], P[i], t)
         return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
                                self._code_evidence(records[i], X_struct[i]), ids[i], sims[i])
                 for i in range(len(records))]
 
-    def _lexical_word_terms(self, record: CompanyRecord, words, p: np.ndarray, top: np.ndarray) -> np.ndarray:
+    def _lexical_word_terms(self, record: CompanyRecord, analyzed: tuple, words, p: np.ndarray,
+                            top: np.ndarray) -> np.ndarray:
         """(n_words, len(top)): each word's exact contrastive term of the lexical part in the fused logit."""
         eye = np.eye(len(self.items_))
         directions = np.stack([eye[c] - competitors(p, c) for c in top]) * (self.fusion_.lex_w / self.fusion_.temperature)
-        chars = self.lexical_.char_contributions(lexical_text(record), directions)
-        return np.array([chars[:, w.start:w.end].sum(axis=1) for w in words]).reshape(len(words), len(top))
+        chars = self.lexical_.char_contributions(lexical_text(record), directions, analyzed)
+        cum = np.concatenate([np.zeros((len(top), 1)), np.cumsum(chars, axis=1)], axis=1)
+        n = chars.shape[1]
+        starts = np.minimum([w.start for w in words], n).astype(int)
+        ends = np.minimum([w.end for w in words], n).astype(int)
+        return (cum[:, ends] - cum[:, starts]).T if words else np.zeros((0, len(top)))
 
     def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
         """The record's structured pseudo-keywords — (label, field) — and each one's term in the fused logit
