@@ -279,8 +279,9 @@ class Recommender:
     def _lexical_word_terms(self, record: CompanyRecord, analyzed: tuple, words, p: np.ndarray,
                             top: np.ndarray) -> np.ndarray:
         """(n_words, len(top)): each word's exact contrastive term of the lexical part in the fused logit."""
-        eye = np.eye(len(self.items_))
-        directions = np.stack([eye[c] - competitors(p, c) for c in top]) * (self.fusion_.lex_w / self.fusion_.temperature)
+        directions = -np.stack([competitors(p, c) for c in top])
+        directions[np.arange(len(top)), top] += 1.0  # item c against its probability-weighted competitors
+        directions *= self.fusion_.lex_w / self.fusion_.temperature
         chars = self.lexical_.char_contributions(lexical_text(record), directions, analyzed)
         cum = np.concatenate([np.zeros((len(top), 1)), np.cumsum(chars, axis=1)], axis=1)
         n = chars.shape[1]

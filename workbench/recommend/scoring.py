@@ -93,7 +93,8 @@ def fit_fusion(parts: ScoreParts, y: np.ndarray, knn_grid=(0.0, 0.25, 0.5, 1.0, 
     2. Code profiles and lexical definition similarity: each calibrated alone on the same split (temperature T)
        and added to the calibrated text logits by Bayes' rule, p(c | text, codes) ∝ p(c | text) · p(codes | c) /
        p(codes): weight T_text / T. Not searched on validation: beside its easy text any other evidence looks like
-       noise there. Neither part learns from the judged phrasing, so its own calibration transfers.
+       noise there. Neither part learns from the judged phrasing, so its own calibration transfers better than a
+       searched weight (the lexical part's is still shifted: validation phrasing is nearer the definitions').
     3. Floor: a uniform share for labels no evidence explains (examiners disagree on a few percent of
        judgments), by likelihood on the same split; without it confident answers are over-confident.
     """
