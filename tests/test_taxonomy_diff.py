@@ -242,7 +242,8 @@ def test_reembed_encodes_only_changed_definitions(small_model, old, new, diff, t
     assert list(loaded.definition_index_.labels_) == new.item_codes
     # lexical part: same vocabulary, definition rows from the new texts (an added item scores on its own words)
     assert loaded.lexical_.definitions_.shape[0] == 240
-    assert loaded.lexical_.vectorizer_.vocabulary_ == rec.lexical_.vectorizer_.vocabulary_
+    assert loaded.lexical_.vocabulary_ == rec.lexical_.vocabulary_
+    np.testing.assert_array_equal(loaded.lexical_.idf_, rec.lexical_.idf_)
     own = loaded.lexical_.transform([new.item("A20008").definition_text])[0]
     assert loaded.items_[int(own.argmax())] == "A20008"
     ids, _ = loaded.definition_index_.query(loaded.definition_vectors_[[new_i["A20008"]]], 1)
