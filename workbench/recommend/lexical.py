@@ -75,7 +75,7 @@ class LexicalDefinitions:
         return out
 
     def analyze(self, text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Vocabulary column, start and end of every in-vocabulary n-gram occurrence (reusable by ``transform``
+        """Vocabulary column, start and end of every in-vocabulary n-gram occurrence (reusable by ``scores``
         and ``char_contributions``, so a text is analysed once)."""
         get = self.vocabulary_.get
         spans = [(j, a, b) for g, a, b in ngram_spans(text, self.ngram_range) if (j := get(g)) is not None]
@@ -88,15 +88,22 @@ class LexicalDefinitions:
         w = (1.0 + np.log(counts)) * self.idf_[uniq]
         return uniq, w / (np.linalg.norm(w) or 1.0)
 
-    def vectors(self, texts: Sequence[str], analyzed: Sequence[tuple] | None = None) -> sp.csr_matrix:
-        rows = [self._row(a[0]) for a in (analyzed if analyzed is not None else map(self.analyze, texts))]
+    def vectors(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self._matrix([self.analyze(t) for t in texts])
+
+    def _matrix(self, analyzed: Sequence[tuple]) -> sp.csr_matrix:
+        rows = [self._row(a[0]) for a in analyzed]
         indptr = np.cumsum([0] + [len(u) for u, _ in rows])
         data = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
         indices = np.concatenate([u for u, _ in rows]) if rows else np.zeros(0, np.int64)
-        return sp.csr_matrix((data, indices, indptr), shape=(len(texts), len(self.vocabulary_)))
+        return sp.csr_matrix((data, indices, indptr), shape=(len(rows), len(self.vocabulary_)))
 
-    def transform(self, texts: Sequence[str], analyzed: Sequence[tuple] | None = None) -> np.ndarray:
-        return np.asarray((self.vectors(texts, analyzed) @ self.definitions_.T).todense(), dtype=np.float32)
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        return self.scores([self.analyze(t) for t in texts])
+
+    def scores(self, analyzed: Sequence[tuple]) -> np.ndarray:
+        """``transform`` of texts already analysed (``analyze``)."""
+        return np.asarray((self._matrix(analyzed) @ self.definitions_.T).todense(), dtype=np.float32)
 
     def char_contributions(self, text: str, directions: np.ndarray, analyzed: tuple | None = None) -> np.ndarray:
         """(k, len(text)): each character's share of directions @ L(text), for k direction rows over the items;

@@ -209,7 +209,8 @@ class Recommender:
         return ScoreParts(head=self.head_.decision_function(X),
                           knn=knn_votes(self.knn_labels_[ids], sims, len(self.items_)),
                           definition=S @ self.definition_vectors_.T, codes=self.codes_.transform(records),
-                          lexical=self.lexical_.transform([lexical_text(r) for r in records], lexical))
+                          lexical=self.lexical_.scores(lexical if lexical is not None else
+                                                       [self.lexical_.analyze(lexical_text(r)) for r in records]))
 
     def text_directions(self) -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
@@ -261,7 +262,8 @@ class Recommender:
         else:
             S, tokens = self.encoder_.encode(texts, kind="query"), None
         ids, sims = self.knn_index_.query(S, max(self.knn_k, 50))  # votes use the first knn_k, precedents all
-        lexical = [self.lexical_.analyze(lexical_text(r)) for r in records]
+        lexical_texts = [lexical_text(r) for r in records]
+        lexical = [self.lexical_.analyze(t) for t in lexical_texts]
         parts = self._score_parts(S, records, (ids, sims), lexical)
         P = self.fusion_.proba(parts)
         top = np.argsort(-P, axis=1)[:, :TOP_K]
@@ -271,18 +273,18 @@ class Recommender:
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
         if self.fusion_.lex_w:
             for i, t in enumerate(top):
-                contributions[i] = contributions[i] + self._lexical_word_terms(records[i], lexical[i], words[i], P[i], t)
+                contributions[i] = contributions[i] + self._lexical_word_terms(lexical_texts[i], lexical[i], words[i], P[i], t)
         return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
                                self._code_evidence(records[i], X_struct[i]), ids[i], sims[i])
                 for i in range(len(records))]
 
-    def _lexical_word_terms(self, record: CompanyRecord, analyzed: tuple, words, p: np.ndarray,
+    def _lexical_word_terms(self, text: str, analyzed: tuple, words, p: np.ndarray,
                             top: np.ndarray) -> np.ndarray:
         """(n_words, len(top)): each word's exact contrastive term of the lexical part in the fused logit."""
         directions = -np.stack([competitors(p, c) for c in top])
         directions[np.arange(len(top)), top] += 1.0  # item c against its probability-weighted competitors
         directions *= self.fusion_.lex_w / self.fusion_.temperature
-        chars = self.lexical_.char_contributions(lexical_text(record), directions, analyzed)
+        chars = self.lexical_.char_contributions(text, directions, analyzed)
         cum = np.concatenate([np.zeros((len(top), 1)), np.cumsum(chars, axis=1)], axis=1)
         n = chars.shape[1]
         starts = np.minimum([w.start for w in words], n).astype(int)
