@@ -175,6 +175,17 @@ def test_keyword_attributions_are_faithful(fitted, history):
     assert result["share_top_drop_larger"] > 0.7
 
 
+def test_token_shares_follow_character_overlap():
+    from workbench.explain.attribution import overlap_matrix
+    from workbench.explain.keywords import Word
+
+    words = [Word("양극재", 0, 3), Word("배터리", 4, 7)]
+    spans = np.array([[-1, -1], [0, 2], [2, 5], [5, 7], [7, 7], [9, 12]])  # prompt, inside, straddling, empty, outside
+    expected = [[0, 1, 1 / 3, 0, 0, 0], [0, 0, 1 / 3, 1, 0, 0]]
+    np.testing.assert_allclose(overlap_matrix(words, spans), expected, atol=1e-6)
+    assert overlap_matrix([], spans).shape == (0, 6)
+
+
 def test_head_backend_choice_is_explicit():
     assert make_head("sklearn").backend == "sklearn"
     with pytest.raises(ValueError):

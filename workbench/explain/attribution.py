@@ -54,15 +54,11 @@ class OcclusionAttributor(Attributor):
 
 def overlap_matrix(words: list[Word], spans: np.ndarray) -> np.ndarray:
     """(n_words, n_tokens) share of each token assigned to each word, by character overlap."""
-    mat = np.zeros((len(words), len(spans)), np.float32)
-    if not words:
-        return mat
-    starts = np.array([w.start for w in words])
-    ends = np.array([w.end for w in words])
-    for t, (a, b) in enumerate(spans):
-        if a < 0 or b <= a:
-            continue
-        overlap = np.clip(np.minimum(ends, b) - np.maximum(starts, a), 0, None)
-        if overlap.sum() > 0:
-            mat[:, t] = overlap / (b - a)
-    return mat
+    if not words or not len(spans):
+        return np.zeros((len(words), len(spans)), np.float32)
+    starts = np.array([w.start for w in words])[:, None]
+    ends = np.array([w.end for w in words])[:, None]
+    a, b = spans[:, 0][None, :], spans[:, 1][None, :]
+    overlap = np.clip(np.minimum(ends, b) - np.maximum(starts, a), 0, None)  # prompt/special tokens: a = b = -1
+    length = np.where(b > a, b - a, 1)
+    return np.where(overlap.sum(axis=0, keepdims=True) > 0, overlap / length, 0.0).astype(np.float32)

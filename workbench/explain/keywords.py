@@ -1,6 +1,7 @@
 """Korean keyword units (Kiwi morphemes) with character spans, and a user dictionary of item terms."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -11,6 +12,7 @@ from workbench.taxonomy.model import Taxonomy
 USER_TERMS_FILE = TAXONOMY_DIR / "user_terms.txt"
 
 KEYWORD_TAGS = ("NNG", "NNP", "SL", "SH", "XR")
+KIWI_THREADS = min(4, len(os.sched_getaffinity(0)))  # a batch is tokenised after it is encoded: cores are free
 TERM_RE = re.compile(r"[가-힣]{2,}")
 
 
@@ -66,7 +68,7 @@ def _content_words(text: str, tokens) -> list[Word]:
 def _kiwi(user_terms: tuple[str, ...]):
     from kiwipiepy import Kiwi
 
-    kiwi = Kiwi(num_workers=1)
+    kiwi = Kiwi(num_workers=KIWI_THREADS)
     for term in user_terms:
         kiwi.add_user_word(term, "NNG", 0.0)
     return kiwi
