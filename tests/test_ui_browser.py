@@ -3,7 +3,8 @@
 The app is served in-process (``panel.serve(..., threaded=True)``) on a free localhost port with the
 :class:`FakeRecommender` of ``tests/test_ui_state.py`` and a temporary SQLite store, so no test hook lives in
 the app. Without ``/usr/bin/chromium`` the tests are skipped, except under ``CI=true`` where that fails.
-Screenshots go to ``docs/screenshots/{input,result,history}.png``.
+Screenshots go to ``$WORKBENCH_SCREENSHOTS/{input,result,history}.png`` (default: a temporary folder, so a test run
+leaves the checkout clean; ``WORKBENCH_SCREENSHOTS=docs/screenshots`` refreshes the ones the docs show).
 
 Latency of the real app (판별 click → results shown, p50 over 20 runs)::
 
@@ -38,7 +39,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("WORKBENCH_SCREENSHOTS", Path(tempfile.gettempdir()) / "workbench-screenshots"))
 TIMEOUT_MS = 30_000
 TEXT_FIELDS = ("company_name", "business_reg_no", "ceo_name", "ksic_code", "industry_name", "nst_code")
 AREA_FIELDS = ("main_product", "product_use", "tech_project")
