@@ -34,7 +34,7 @@ def history():
 @pytest.fixture(scope="session")
 def fitted(history):
     train, _ = history
-    return Recommender(encoder="e5", head_backend="sklearn", tune_epochs=0.1).fit(train)  # production path, small
+    return Recommender(encoder="e5", head_backend="sklearn", tune_epochs=0.05).fit(train)  # production path, small
 
 
 def test_init_stores_settings_only():
