@@ -424,11 +424,12 @@ def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -
     small one trained here with the fast encoder (as under CI, which installs none)."""
     import os
 
+    from workbench.config import DEFAULT_ENCODER
     from workbench.recommend.service import latest_model_dir
     from workbench.ui.state import shared_recommender
     from workbench.ui.views import item_html, review_html
 
-    if latest_model_dir() is None and not os.environ.get("WORKBENCH_MODEL_DIR"):
+    if latest_model_dir(encoder=DEFAULT_ENCODER) is None and not os.environ.get("WORKBENCH_MODEL_DIR"):
         from workbench.analysis import stratified_subset
         from workbench.config import SYNTH_DIR
         from workbench.recommend.recommender import Recommender
