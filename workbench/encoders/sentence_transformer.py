@@ -40,13 +40,17 @@ class SentenceTransformerEncoder(Encoder):
     id: str
     base_name: str  # the name ``get_encoder`` knows it by; a fine-tuned copy keeps it
     prompts: dict[str, str]
+    default_dir: Path | None = None  # the installed folder, used when no path is given
     max_seq_length: int | None = None  # cap on tokens read (None: the folder's own setting)
     supports_tokens = True
     missing_hint = "run `make setup`"
 
-    def __init__(self, path: str | os.PathLike, device: str = "auto", model_id: str | None = None) -> None:
-        """``model_id``: the id of a fine-tuned copy at ``path`` (its cache key); a saved model carries that folder."""
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike | None = None, device: str = "auto", model_id: str | None = None) -> None:
+        """``path``: the folder (default ``default_dir``); ``model_id``: the id of a fine-tuned copy at ``path`` (its
+        cache key); a saved model carries that folder."""
+        if path is None and self.default_dir is None:
+            raise ValueError(f"{type(self).__name__} has no default folder; pass its path")
+        self.path = Path(path if path is not None else self.default_dir)
         if model_id is not None:
             self.id, self.bundle_dir = model_id, self.path
         if not (self.path / "model.safetensors").is_file():

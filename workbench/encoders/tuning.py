@@ -24,9 +24,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from workbench.encoders.base import pool_segments
+from workbench.encoders.e5 import E5Encoder
 
 TUNING_FILE = "tuning.json"
-E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
 
 
 def _token_embeddings(auto_model):
@@ -100,7 +100,7 @@ class EncoderTuner:
         torch.manual_seed(self.random_state)
         rng = np.random.default_rng(self.random_state)
         device = "cuda" if torch.cuda.is_available() else "cpu"
-        prompts = prompts or E5_PROMPTS
+        prompts = prompts or E5Encoder.prompts
         model = SentenceTransformer(str(base_dir), device=device, local_files_only=True)
         model.max_seq_length = self.max_seq_length
         for p in _token_embeddings(model[0].auto_model).parameters():
