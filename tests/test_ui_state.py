@@ -264,6 +264,80 @@ def test_changed_decision_saves_a_correction(fake: FakeRecommender, store: Judgm
     assert latest.decision_type == "none" and latest.final_item_code is None and latest.supersedes_id == newest.id
 
 
+class SlowStore:
+    """Wraps a store; ``save`` waits for ``release`` (a save in flight), ``lose_reply`` commits then fails."""
+
+    def __init__(self, store: JudgmentStore) -> None:
+        self.store, self.release, self.lose_reply = store, threading.Event(), False
+
+    def save(self, judgment: Any) -> SaveResult:
+        self.release.wait(10)
+        return self._reply(self.store.save(judgment))
+
+    def correct(self, original_id: int, judgment: Any) -> SaveResult:
+        return self._reply(self.store.correct(original_id, judgment))
+
+    def _reply(self, result: SaveResult) -> SaveResult:
+        if self.lose_reply:
+            self.lose_reply = False
+            raise StoreError("unavailable", "OperationalError")  # committed, but the reply never arrived
+        return result
+
+
+def test_save_in_flight_never_marks_the_next_result_saved(fake: FakeRecommender, store: JudgmentStore) -> None:
+    slow = SlowStore(store)
+    state = make_state(fake, slow)
+    state.classify()
+    state.decision = "accept:1"
+
+    async def scenario() -> None:
+        first = asyncio.create_task(state.save_async())
+        await asyncio.sleep(0.05)
+        assert state.saving
+        state.reclassify()  # refused while the save runs: its outcome belongs to the shown result
+        assert state.screen == "result" and "저장 중" in state.status
+        assert await state.classify_async() is False
+        # the old path: a new company's result is shown and decided while the first save is still running
+        state.form.param.update(company_name="(주)둘째회사", business_reg_no="1018215017")
+        state.apply_result(state.form.record(), fake.recommend(state.form.record()))
+        state.decision = "accept:1"
+        slow.release.set()
+        assert await first
+        assert state.saved_id is None and "아직 저장되지 않았습니다" in state.status
+        assert await state.save_async() and "저장했습니다" in state.status
+
+    asyncio.run(scenario())
+    assert sorted(r.company_name for r in store.list()) == sorted([VALID["company_name"], "(주)둘째회사"])
+
+
+def test_lost_reply_then_changed_decision_is_saved(fake: FakeRecommender, store: JudgmentStore) -> None:
+    slow = SlowStore(store)
+    slow.release.set()
+    state = make_state(fake, slow)
+    state.classify()
+    state.decision = "accept:1"
+    slow.lose_reply = True
+    assert state.save() is False and len(store.list()) == 1  # committed; the screen says it failed
+    state.decision = "none"
+    assert state.save() is True and "이미 저장된" not in state.status
+    assert sorted(r.decision_type for r in store.list()) == ["accept", "none"]  # the new decision is not dropped
+    state.decision = "accept:1"
+    slow.lose_reply = True
+    assert state.save() is False
+    n = len(store.list())
+    assert state.save() is True and len(store.list()) == n  # a retry of the same decision finds its row
+
+
+def test_decision_back_and_forth_keeps_every_correction(fake: FakeRecommender, store: JudgmentStore) -> None:
+    state = make_state(fake, store)
+    state.classify()
+    for decision in ("accept:1", "none", "accept:1"):
+        state.decision = decision
+        assert state.save() is True
+    rows = store.list()
+    assert len(rows) == 3 and store.get(state.saved_id).decision_type == "accept"
+
+
 def test_other_item_must_exist(fake: FakeRecommender, store: JudgmentStore) -> None:
     state = make_state(fake, store)
     state.classify()
@@ -288,7 +362,7 @@ def test_store_failure_keeps_state_and_retry_works(fake: FakeRecommender, store:
     assert failing.attempts == 1
     current[0] = store  # the database is back
     assert state.save() is True and state.saved_id is not None
-    assert len(store.list()) == 1 and store.list()[0].idempotency_key == key
+    assert len(store.list()) == 1 and store.list()[0].idempotency_key.startswith(key)
 
 
 def test_unreachable_postgresql(fake: FakeRecommender) -> None:
@@ -449,3 +523,15 @@ def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -
     review_html(rec)
     state.decision = "accept:1"
     assert state.save() and store.list()[0].model_id == rec.model_id
+
+
+def test_result_view_locks_the_decision_while_saving(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.ui.views import ResultView
+
+    state = make_state(fake, store)
+    view = ResultView(state=state)
+    widgets = (view.back_button, view.decision, view.other_item, view.comment)
+    state.saving = True
+    assert all(w.disabled for w in widgets)
+    state.saving = False
+    assert not any(w.disabled for w in widgets)

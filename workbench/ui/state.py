@@ -10,13 +10,16 @@ process-wide ones (:func:`shared_recommender`, :func:`shared_store`), tests pass
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib.metadata
 import io
+import json
 import logging
 import threading
 import time as _time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 
@@ -190,6 +193,17 @@ class DecisionError(ValueError):
         super().__init__(message_ko)
 
 
+@dataclass(frozen=True)
+class PendingSave:
+    """One 저장 in flight: what to write, and the result and decision it was made for."""
+
+    action: str  # "save" | "correct"
+    judgment: NewJudgment
+    original_id: int | None  # the row a correction supersedes
+    result_key: str
+    payload: tuple
+
+
 class ExaminerState(param.Parameterized):
     """One examiner session: the form, the shown recommendation, the decision and its saving."""
 
@@ -223,7 +237,7 @@ class ExaminerState(param.Parameterized):
         self._store_factory = store
         self._saved_payload: tuple | None = None
         self._saved_key = ""
-        self._corrections = 0
+        self._writes = 0
 
     # ----------------------------------------------------------------- taxonomy helpers
 
@@ -255,7 +269,7 @@ class ExaminerState(param.Parameterized):
     def apply_result(self, record: CompanyRecord, recommendation: Recommendation,
                      elapsed_ms: float | None = None) -> None:
         """Show a new result with a fresh idempotency key and an empty decision."""
-        self._saved_payload, self._saved_key, self._corrections = None, "", 0
+        self._saved_payload, self._saved_key, self._writes = None, "", 0
         self.param.update(record=record, recommendation=recommendation, result_key=uuid.uuid4().hex,
                           elapsed_ms=elapsed_ms, decision=None, other_item="", comment="", saved_id=None,
                           status="", status_kind="info", screen="result")
@@ -289,7 +303,7 @@ class ExaminerState(param.Parameterized):
 
     async def classify_async(self) -> bool:
         """판별 for the server: the recommender runs in a worker thread so the page shows progress."""
-        if self.busy:
+        if self.busy or self.saving:
             return False
         record = self.prepare_classify()
         if record is None:
@@ -307,7 +321,11 @@ class ExaminerState(param.Parameterized):
             self.busy = False
 
     def reclassify(self) -> None:
-        """재분류: back to the input screen; every typed value stays."""
+        """재분류: back to the input screen; every typed value stays. Refused while a save runs (its outcome
+        belongs to the shown result)."""
+        if self.saving:
+            self.param.update(status="저장 중입니다. 저장이 끝난 뒤 재분류하세요.", status_kind="warning")
+            return
         self.screen = "input"
 
     # ----------------------------------------------------------------- 저장
@@ -378,34 +396,50 @@ class ExaminerState(param.Parameterized):
             app_version=app_version(),
         )
 
-    def prepare_save(self) -> tuple[str, NewJudgment, int | None] | None:
-        """Build what to write: ('save' | 'correct', judgment, original id). ``None`` and a message if invalid."""
+    def decision_key(self, payload: tuple) -> str:
+        """Idempotency key of *this* result + decision + how many rows it already wrote: a retry of a save whose
+        reply was lost finds its row, while another decision (also a return to an earlier one) or another
+        company's result never shares a key."""
+        text = json.dumps([self.result_key, self._writes, *payload], ensure_ascii=False)
+        return f"{self.result_key}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+    def prepare_save(self) -> PendingSave | None:
+        """Build what to write (a save or, after a changed decision, a correction). ``None`` and a message if
+        invalid or a save is already running."""
         if self.saving:
             return None
         try:
             payload = self._payload()
-            if self.saved_id is None or payload == self._saved_payload:
-                key = self._saved_key or self.result_key
-                return "save", self.build_judgment(key), None
+            if payload == self._saved_payload:  # a repeated click: the row is there, find it again
+                return PendingSave("save", self.build_judgment(self._saved_key), None, self.result_key, payload)
+            judgment = self.build_judgment(self.decision_key(payload))
+            if self.saved_id is None:
+                return PendingSave("save", judgment, None, self.result_key, payload)
             # The decision changed after saving: the store is append-only, so save a correction.
-            return "correct", self.build_judgment(f"{self.result_key}-c{self._corrections + 1}"), self.saved_id
+            return PendingSave("correct", judgment, self.saved_id, self.result_key, payload)
         except DecisionError as exc:
             self.param.update(status=exc.message_ko, status_kind="danger")
         except ValueError as exc:  # NewJudgment's own checks (e.g. a field too long)
             self.param.update(status=f"저장할 수 없습니다: {exc}", status_kind="danger")
         return None
 
-    def write(self, action: str, judgment: NewJudgment, original_id: int | None) -> SaveResult:
+    def write(self, pending: PendingSave) -> SaveResult:
         """The database call (thread-safe: touches no parameters); raises StoreError."""
         store = self._store_factory()
-        if action == "correct":
-            assert original_id is not None
-            return store.correct(original_id, judgment)
-        return store.save(judgment)
+        if pending.action == "correct":
+            assert pending.original_id is not None
+            return store.correct(pending.original_id, pending.judgment)
+        return store.save(pending.judgment)
 
-    def finish_save(self, action: str, judgment: NewJudgment, result: SaveResult | None,
-                    error: BaseException | None) -> bool:
-        """Record the outcome of :meth:`write`: Korean status, saved id; on failure nothing else changes."""
+    def finish_save(self, pending: PendingSave, result: SaveResult | None, error: BaseException | None) -> bool:
+        """Record the outcome of :meth:`write`: Korean status, saved id; on failure nothing else changes. A save
+        whose result is no longer shown only reports its outcome: it never marks the shown result as saved."""
+        action, judgment = pending.action, pending.judgment
+        if error is None and pending.result_key != self.result_key:
+            assert result is not None
+            self.param.update(status=f"이전 판별({judgment.company_name})이 저장되었습니다 (판별 번호 {result.id}). "
+                              "현재 결과는 아직 저장되지 않았습니다.", status_kind="info")
+            return True
         if error is not None:
             if isinstance(error, StoreError):
                 message = error.message_ko
@@ -419,10 +453,9 @@ class ExaminerState(param.Parameterized):
             self.param.update(status=message, status_kind="danger")
             return False
         assert result is not None
-        if action == "correct" and result.created:
-            self._corrections += 1
-        self._saved_payload = self._payload()
-        self._saved_key = judgment.idempotency_key
+        if result.created:
+            self._writes += 1
+        self._saved_payload, self._saved_key = pending.payload, judgment.idempotency_key
         if result.created:
             verb = "정정 저장했습니다" if action == "correct" else "저장했습니다"
             self.param.update(saved_id=result.id, status=f"{verb} (판별 번호 {result.id}).", status_kind="success",
@@ -442,10 +475,10 @@ class ExaminerState(param.Parameterized):
         self.saving = True
         try:
             try:
-                result, error = self.write(*prepared), None
+                result, error = self.write(prepared), None
             except Exception as exc:
                 result, error = None, exc
-            return self.finish_save(prepared[0], prepared[1], result, error)
+            return self.finish_save(prepared, result, error)
         finally:
             self.saving = False
 
@@ -457,10 +490,10 @@ class ExaminerState(param.Parameterized):
         self.saving = True
         try:
             try:
-                result, error = await asyncio.to_thread(self.write, *prepared), None
+                result, error = await asyncio.to_thread(self.write, prepared), None
             except Exception as exc:
                 result, error = None, exc
-            return self.finish_save(prepared[0], prepared[1], result, error)
+            return self.finish_save(prepared, result, error)
         finally:
             self.saving = False
 

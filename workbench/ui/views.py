@@ -339,8 +339,9 @@ class ResultView(pn.viewable.Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         s = self.state
+        # while a save runs nothing that would change what is being saved can be used
         self.back_button = pn.widgets.Button(label="재분류", icon="arrow-back", color="default", width=120,
-                                             css_classes=["back-button"])
+                                             css_classes=["back-button"], disabled=s.param.saving)
         self.back_button.on_click(lambda _e: s.reclassify())
         self.company = _html(pn.bind(company_html, s.param.record))
         self.review = _html(pn.bind(review_html, s.param.recommendation))
@@ -349,18 +350,19 @@ class ResultView(pn.viewable.Viewer):
         self.timing = _html(pn.bind(self._timing, s.param.recommendation, s.param.elapsed_ms))
 
         self.decision = pn.widgets.RadioBoxGroup(label="최종 판정", options=self._decision_options(None),
-                                                 value=None, inline=False, css_classes=["decision-input"])
+                                                 value=None, inline=False, css_classes=["decision-input"],
+                                                 disabled=s.param.saving)
         s.param.watch(self._update_options, "recommendation")
         _two_way(self.decision, s, "decision")
         self.other_item = pn.widgets.AutocompleteInput(
             label="다른 품목 (품목코드 또는 품목명으로 검색)", options=s.item_options(), search_strategy="includes",
             case_sensitive=False, min_characters=1, restrict=True, placeholder="예: 수소 또는 E10001",
-            css_classes=["other-item-input"],
+            css_classes=["other-item-input"], disabled=s.param.saving,
             sizing_mode="stretch_width", visible=pn.bind(lambda d: d == "other", s.param.decision))
         s.param.watch(lambda _e: setattr(self.other_item, "options", s.item_options()), "recommendation")
         _two_way(self.other_item, s, "other_item", to_widget=lambda v: v or "", to_state=lambda v: v or "")
         self.comment = pn.widgets.TextAreaInput.from_param(s.param.comment, label="의견 (선택)", rows=2,
-                                                           css_classes=["comment-input"],
+                                                           css_classes=["comment-input"], disabled=s.param.saving,
                                                            auto_grow=True, sizing_mode="stretch_width")
         self.examiner = pn.widgets.TextInput.from_param(s.param.examiner, label="심사역", disabled=s.examiner_locked,
                                                         placeholder="이름", width=240,
