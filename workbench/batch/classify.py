@@ -39,7 +39,8 @@ except ImportError:  # pragma: no cover - Windows: no lock, the checkpoint still
 from workbench.recommend.text import TEXT_ORDER, has_text
 from workbench.recommend.types import Recommendation
 from workbench.schema.ingest import IngestError, canonical_columns, read_table
-from workbench.schema.record import SPEC_BY_NAME, TECH_FIELDS, CompanyRecord, validate_record
+from workbench.schema.cells import safe_frame
+from workbench.schema.record import SPEC_BY_NAME, TECH_FIELDS, CompanyRecord, text_errors, validate_record
 
 RANKS = 3
 CONFIDENCE_COLUMNS = [f"추천{r} 신뢰도" for r in range(1, RANKS + 1)]
@@ -138,6 +139,9 @@ def prepare_record(row: int, record: CompanyRecord) -> PreparedRow:
     warnings = []
     if missing:
         warnings.append(f"입력 누락: {', '.join(missing)} — 입력된 항목만으로 판별했습니다.")
+    refused = text_errors(record)
+    if refused:
+        return PreparedRow(row, None, [], " ".join(e.message_ko for e in refused))
     cleaned = {}
     for err in validate_record(record, required=()):
         if err.field in CODE_FIELDS and err.field not in cleaned:
@@ -313,12 +317,13 @@ def check_output_path(output: Path) -> None:
 
 
 def write_output(df: pd.DataFrame, output: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then a rename over ``output``."""
+    """Write atomically: a temporary file in the same folder, then a rename over ``output``. Text cells never
+    start a formula and carry no character XLSX refuses (``schema.cells``)."""
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    df = safe_frame(df)
     try:
         if output.suffix.lower() == ".xlsx":
-            df = df.copy()
             for c in CONFIDENCE_COLUMNS:
                 df[c] = pd.to_numeric(df[c].replace("", None), errors="coerce")
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:

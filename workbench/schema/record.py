@@ -46,6 +46,15 @@ NST_SECTIONS = frozenset("EA EB EC ED EE EF EG EH EI HA HB HC HD HE LA LB LC NA 
                          "SA SB SC SD SE SF SG SH SI".split())
 NST_RE = re.compile(r"[A-Z]{2}[0-9]{4}")  # ASCII only: \d would accept full-width digits
 BRN_WEIGHTS = (1, 3, 7, 1, 3, 7, 1, 3, 5)
+# Longest accepted value per field (characters): a form field, not a document. Longer text stalls the shared
+# tokenizer for every examiner and is not what the criteria judge (documents go through intake, not the form).
+MAX_LENGTH = {"company_name": 200, "business_reg_no": 20, "ceo_name": 100, "base_date": 30, "ksic_code": 20,
+              "industry_name": 200, "main_product": 500, "product_use": 2000, "tech_project": 300, "nst_code": 20,
+              "theme_code": 20, "theme_name": 100, "field_code": 20, "field_name": 100, "item_code": 20,
+              "item_name": 200, "revision": 20}
+# C0/C1 control characters other than tab and line breaks, and lone surrogates: no database or spreadsheet keeps
+# them faithfully (PostgreSQL refuses NUL, XLSX refuses most C0 characters)
+BAD_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 @dataclass
@@ -131,12 +140,31 @@ def blank_error(name: str) -> FieldError:
     return FieldError(name, "blank", f"[공란 입력] {label}을(를) 입력하세요.", f"{name} is blank")
 
 
+def text_errors(rec: CompanyRecord) -> list[FieldError]:
+    """Characters no store or spreadsheet keeps, and values longer than ``MAX_LENGTH``."""
+    errors = []
+    for name, limit in MAX_LENGTH.items():
+        value, label = getattr(rec, name), SPEC_BY_NAME[name].label_ko
+        bad = BAD_CHARACTERS.search(value)
+        if bad:
+            errors.append(FieldError(name, "characters",
+                                     f"{label}에 입력할 수 없는 제어 문자(U+{ord(bad.group()):04X})가 있습니다. "
+                                     "문서에서 복사했다면 해당 부분을 지우고 다시 입력하세요.",
+                                     f"{name} contains a control character U+{ord(bad.group()):04X}"))
+        if len(value) > limit:
+            errors.append(FieldError(name, "length", f"{label}은(는) {limit:,}자 이내로 입력하세요 "
+                                     f"(현재 {len(value):,}자). 핵심 내용만 요약해 주세요.",
+                                     f"{name} is longer than {limit} characters ({len(value)})"))
+    return errors
+
+
 def validate_record(rec: CompanyRecord, *, required: tuple[str, ...] = REQUIRED_FIELDS,
                     taxonomy: Taxonomy | None = None, ksic: KsicTables | None = None,
                     require_label: bool = False) -> list[FieldError]:
     """Every problem of a record: blanks, 사업자등록번호 check digit, KSIC code, NST code, label codes."""
     ksic = ksic or ksic_tables()
     errors = [blank_error(n) for n in required if not getattr(rec, n).strip()]
+    errors += text_errors(rec)
     blank = {e.field for e in errors}
 
     if "business_reg_no" not in blank and rec.business_reg_no:

@@ -9,6 +9,7 @@ from typing import IO, Any
 
 import pandas as pd
 
+from workbench.schema.cells import safe_frame
 from workbench.store.repository import MAX_RECOMMENDATIONS, JudgmentRow
 
 DECISION_LABELS_KO = {"accept": "추천 채택", "other": "다른 품목 선택", "none": "해당 없음"}
@@ -100,8 +101,9 @@ def to_dataframe(rows: Iterable[JudgmentRow]) -> pd.DataFrame:
 
 
 def export_csv(rows: Iterable[JudgmentRow], path_or_buffer: str | os.PathLike[str] | IO[Any]) -> None:
-    """Write CSV in UTF-8 with BOM so Excel shows Korean correctly (text buffers get the BOM character)."""
-    frame = to_dataframe(rows)
+    """Write CSV in UTF-8 with BOM so Excel shows Korean correctly (text buffers get the BOM character); text
+    cells never start a formula (``schema.cells``)."""
+    frame = safe_frame(to_dataframe(rows))
     if isinstance(path_or_buffer, io.TextIOBase):
         path_or_buffer.write("\ufeff")
         frame.to_csv(path_or_buffer, index=False)
@@ -110,5 +112,5 @@ def export_csv(rows: Iterable[JudgmentRow], path_or_buffer: str | os.PathLike[st
 
 
 def export_xlsx(rows: Iterable[JudgmentRow], path_or_buffer: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Write an Excel workbook with one sheet ``SHEET_NAME``."""
-    to_dataframe(rows).to_excel(path_or_buffer, index=False, sheet_name=SHEET_NAME, engine="openpyxl")
+    """Write an Excel workbook with one sheet ``SHEET_NAME``; text cells are made safe as in :func:`export_csv`."""
+    safe_frame(to_dataframe(rows)).to_excel(path_or_buffer, index=False, sheet_name=SHEET_NAME, engine="openpyxl")
