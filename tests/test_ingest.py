@@ -238,3 +238,21 @@ def test_round_trip_through_records_to_frame(tmp_path):
                                                                                  "ceo_name"]
     again = read_records(write(out, tmp_path / "out", "csv-cp949"))
     assert again.records == records and again.errors == []
+
+
+def test_malformed_xlsx_is_a_clear_ingest_error(tmp_path):
+    import zipfile
+
+    no_workbook = tmp_path / "no_workbook.xlsx"
+    with zipfile.ZipFile(no_workbook, "w") as z:
+        z.writestr("hello.txt", "not a workbook")
+    good = tmp_path / "good.xlsx"
+    pd.DataFrame({"기업명": ["가"]}).to_excel(good, index=False)
+    broken = tmp_path / "broken_xml.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(broken, "w") as z:
+        for name in src.namelist():
+            data = src.read(name)
+            z.writestr(name, data[: len(data) // 2] if name.endswith("sheet1.xml") else data)
+    for path in (no_workbook, broken):
+        with pytest.raises(IngestError, match="not a readable XLSX workbook"):
+            read_table(path)

@@ -6,6 +6,7 @@ Rows with no content in any cell are not records; their numbers are listed in ``
 from __future__ import annotations
 
 import zipfile
+from xml.etree.ElementTree import ParseError
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,8 +56,10 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in (".xlsx", ".xlsm"):
         try:
             return pd.read_excel(path, dtype=str, keep_default_na=False)
-        except (zipfile.BadZipFile, ValueError) as exc:
-            raise IngestError(f"{path}: not a readable XLSX workbook ({str(exc).strip()})") from None
+        except (zipfile.BadZipFile, ValueError, KeyError, ParseError, OSError) as exc:
+            # a zip without a workbook part (KeyError), broken XML inside (ParseError), a truncated file
+            detail = str(exc).strip() or type(exc).__name__
+            raise IngestError(f"{path}: not a readable XLSX workbook ({detail})") from None
     if suffix != ".csv":
         raise IngestError(f"{path}: unsupported file type {suffix!r} (use .csv or .xlsx)")
     for enc in ENCODINGS:
