@@ -176,13 +176,13 @@ def test_migrations_create_schema(db_url: str, open_store: Callable[[str], Judgm
     open_store(db_url)  # upgrade again on open: no-op
     command.upgrade(alembic_config(db_url), "head")  # CLI-style run without a handed-over connection
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == head_revision() == "0001"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision() == "0002"
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
     config = alembic_config()
     config.stdout = io.StringIO()
     command.history(config)
-    assert "<base> -> 0001 (head)" in config.stdout.getvalue()
+    assert "<base> -> 0001" in config.stdout.getvalue() and "0001 -> 0002 (head)" in config.stdout.getvalue()
 
 
 # --------------------------------------------------------------------------- save / read
@@ -276,6 +276,28 @@ def test_correction_chain(store: JudgmentStore) -> None:
     assert {row.business_reg_no: row.id for row in store.latest_per_company()}[REG_NO] == second.id
     assert [row.id for row in store.list(include_superseded=False)] == [second.id, neighbour_id]
     assert len(store.list()) == 4
+
+
+def test_database_refuses_update_and_delete(store: JudgmentStore) -> None:
+    row_id = store.save(judgment()).id
+    for statement in ("UPDATE judgments SET final_item_code = 'Z99999' WHERE id = :id",
+                      "DELETE FROM judgments WHERE id = :id"):
+        with pytest.raises(sa_exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text(statement), {"id": row_id})
+    if store.engine.dialect.name == "postgresql":
+        with pytest.raises(sa_exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text("TRUNCATE judgments"))
+    row = store.get(row_id)
+    assert row is not None and row.final_item_code == "A01010"
+    fixed = store.correct(row_id, other())  # a correction is still a new row
+    assert fixed.created and store.get(row_id).superseded_by_id == fixed.id
+
+
+def test_correction_must_concern_the_same_company(store: JudgmentStore) -> None:
+    original_id = store.save(judgment()).id
+    with pytest.raises(ValueError, match="another company"):
+        store.correct(original_id, other(business_reg_no="2223334445", company_name="이웃상사"))
+    assert store.get(original_id).superseded_by_id is None and len(store.list()) == 1
 
 
 # --------------------------------------------------------------------------- filters

@@ -278,7 +278,7 @@ class JudgmentStore:
             if existing is not None:
                 return SaveResult(existing, created=False)
             if supersedes_id is not None:
-                _check_correctable(session, supersedes_id)
+                _check_correctable(session, supersedes_id, judgment.business_reg_no)
             row = Judgment(supersedes_id=supersedes_id, **{name: getattr(judgment, name) for name in _FIELD_NAMES})
             session.add(row)
             try:
@@ -290,7 +290,7 @@ class JudgmentStore:
                 if existing is not None:
                     return SaveResult(existing, created=False)
                 if supersedes_id is not None:
-                    _check_correctable(session, supersedes_id)
+                    _check_correctable(session, supersedes_id, judgment.business_reg_no)
                 raise
             log.info("saved judgment id=%d key=%s supersedes=%s", row.id, key, supersedes_id)
             return SaveResult(row.id, created=True)
@@ -340,9 +340,13 @@ def _id_for_key(session: Session, key: str) -> int | None:
     return session.scalar(select(Judgment.id).where(Judgment.idempotency_key == key))
 
 
-def _check_correctable(session: Session, original_id: int) -> None:
-    if session.get(Judgment, original_id) is None:
+def _check_correctable(session: Session, original_id: int, business_reg_no: str) -> None:
+    original = session.get(Judgment, original_id)
+    if original is None:
         raise LookupError(f"judgment {original_id} does not exist")
+    if original.business_reg_no != business_reg_no:
+        raise ValueError(f"judgment {original_id} is another company's (사업자등록번호 differs); "
+                         "a correction must concern the same company")
     successor = session.scalar(select(Judgment.id).where(Judgment.supersedes_id == original_id))
     if successor is not None:
         raise ValueError(f"judgment {original_id} was already corrected by {successor}; correct that one instead")
