@@ -300,6 +300,44 @@ def test_correction_must_concern_the_same_company(store: JudgmentStore) -> None:
     assert store.get(original_id).superseded_by_id is None and len(store.list()) == 1
 
 
+@pytest.mark.parametrize("url", ["postgres://user:secret@127.0.0.1/db", "postgresql+pg8000://u@127.0.0.1/db",
+                                 "no url at all"])
+def test_misconfigured_url_is_a_clear_store_error(url: str, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(StoreError) as info:
+        JudgmentStore(url)
+    assert info.value.kind == "config" and "postgresql+psycopg://" in info.value.message_ko
+    assert "secret" not in str(info.value)  # a password in the URL is never echoed
+    from workbench import cli
+    from workbench.ui import create_app
+
+    monkeypatch.setenv("WORKBENCH_DB_URL", url)
+    monkeypatch.setattr("sys.argv", ["workbench", "report", "agreement"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    assert exit_info.value.code == 2 and "WORKBENCH_DB_URL" in capsys.readouterr().err
+    app = create_app(recommender=lambda: None, store_url=url)
+    assert app.store_alert.visible and "WORKBENCH_DB_URL" in app.store_alert.object
+
+
+def test_database_of_a_newer_version_is_refused_clearly(db_url: str, open_store) -> None:
+    store = open_store(db_url)
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreError) as info:
+        JudgmentStore(db_url)
+    assert info.value.kind == "newer_schema" and "최신 버전" in info.value.message_ko
+
+
+def test_nul_rejected_by_postgresql_is_not_a_retry_later(db_url: str, open_store, backend: str) -> None:
+    if backend != "postgresql":
+        pytest.skip("SQLite stores NUL")
+    store = open_store(db_url)
+    with pytest.raises(StoreError) as info:
+        store.save(judgment(comment="널\x00문자"))
+    assert info.value.kind == "invalid_data" and "다시 시도해도" in info.value.message_ko
+
+
 # --------------------------------------------------------------------------- filters
 
 

@@ -166,5 +166,17 @@ def bench_cmd(encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Op
     run_bench(encoder=encoder, out=out, n_single=n, model=model)
 
 
+def main() -> None:
+    """The ``workbench`` entry point: a misconfigured or unusable judgment store is one clear message, not a
+    traceback."""
+    from workbench.store import StoreError
+
+    try:
+        app()
+    except StoreError as exc:
+        typer.echo(f"{exc.message_ko} [{exc.kind}: {exc.detail}]", err=True)
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -12,8 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from workbench.config import database_url
+from workbench.store.errors import StoreError
 
 SCRIPT_LOCATION = "workbench.store:migrations"
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -28,6 +30,7 @@ def make_engine(url: str | URL | None = None) -> Engine:
     ``SQLITE_BUSY_TIMEOUT_S`` unless the URL sets ``?timeout=``. PostgreSQL: ``connect_timeout``
     ``PG_CONNECT_TIMEOUT_S`` unless the URL sets one. SQL parameters never appear in error messages.
     """
+    check_url(url)
     sa_url = make_url(url or database_url())
     options: dict[str, Any] = {
         "hide_parameters": True,
@@ -43,6 +46,17 @@ def make_engine(url: str | URL | None = None) -> Engine:
     if backend == "postgresql" and "connect_timeout" not in sa_url.query:
         options["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     return create_engine(sa_url, pool_pre_ping=True, **options)
+
+
+def check_url(url: str | None = None) -> None:
+    """Raise ``StoreError('config')`` when ``url`` cannot be parsed or its driver is not installed; connects to
+    nothing, so it is cheap enough for start-up checks."""
+    try:
+        make_url(url or database_url()).get_dialect().import_dbapi()
+    except (NoSuchModuleError, ImportError) as exc:
+        raise StoreError("config", str(exc)) from None
+    except ArgumentError:  # the URL may hold a password: not echoed
+        raise StoreError("config", "URL could not be parsed") from None
 
 
 def _ensure_sqlite_parent(url: URL) -> None:
@@ -86,11 +100,16 @@ def lock_for_migration(connection: Connection) -> None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Run ``alembic upgrade head`` under a lock; a no-op (read only) when already at head."""
+    """Run ``alembic upgrade head`` under a lock; a no-op (read only) when already at head. A database at a
+    revision this package does not ship (made by a newer workbench) raises ``StoreError('newer_schema')``."""
     head = head_revision()
     with engine.connect() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
+        current = MigrationContext.configure(connection).get_current_revision()
+        if current == head:
             return
+        known = {s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        if current is not None and current not in known:
+            raise StoreError("newer_schema", f"database revision {current}, this version knows up to {head}")
         lock_for_migration(connection)
         config = alembic_config()
         config.attributes["connection"] = connection

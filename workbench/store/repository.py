@@ -169,6 +169,9 @@ class JudgmentStore:
             self.engine = make_engine(self.url)
         except OSError as exc:
             raise _store_error("open", exc) from exc
+        except StoreError as exc:  # unparsable URL, unknown dialect, driver not installed
+            log.warning("judgment store open failed: %s", exc.detail)
+            raise
         try:
             upgrade(self.engine)
         except DBAPIError as exc:

@@ -14,7 +14,7 @@ import panel as pn
 
 from workbench.store import JudgmentStore
 from workbench.ui.state import (ExaminerState, FormState, HistoryState, RecommenderLike, shared_recommender,
-                                shared_store, warm_up)
+                                shared_store, store_problem, warm_up)
 from workbench.ui.views import TITLE, ExaminerApp
 
 __all__ = ["TITLE", "ExaminerApp", "ExaminerState", "FormState", "HistoryState", "build_app", "create_app",
@@ -43,7 +43,8 @@ def create_app(recommender: Callable[[], RecommenderLike] | None = None,
     user = current_user()
     state = ExaminerState(recommender=recommender or shared_recommender, store=store_factory,
                           examiner=user or "", examiner_locked=user is not None)
-    return ExaminerApp(state=state, history=HistoryState(store=store_factory))
+    return ExaminerApp(state=state, history=HistoryState(store=store_factory),
+                       store_problem="" if store else store_problem(store_url))
 
 
 def guard_personal_data_in_logs() -> None:

@@ -30,6 +30,7 @@ from workbench.config import DEFAULT_REVISION, database_url
 from workbench.recommend.types import Recommendation
 from workbench.schema.record import REQUIRED_FIELDS, SPEC_BY_NAME, CompanyRecord, FieldError, validate_record
 from workbench.store import JudgmentRow, JudgmentStore, NewJudgment, SaveResult, StoreError, export_csv, export_xlsx
+from workbench.store.db import check_url
 from workbench.store.export import DECISION_LABELS_KO
 from workbench.taxonomy.ksic import ksic_tables
 from workbench.taxonomy.loader import load_taxonomy
@@ -94,6 +95,17 @@ def warm_up(background: bool = True) -> None:
         threading.Thread(target=_load, name="workbench-warm-up", daemon=True).start()
     else:
         _load()
+
+
+def store_problem(url: str | None = None) -> str:
+    """Korean message when the judgment store's URL is unusable (unparsable, unknown dialect, missing driver),
+    else ``""``. Connects to nothing: cheap at start-up and per session."""
+    try:
+        check_url(url or database_url())
+    except StoreError as exc:
+        log.error("judgment store misconfigured: %s", exc.detail)
+        return f"{exc.message_ko} ({exc.detail})"
+    return ""
 
 
 def shared_store(url: str | None = None) -> JudgmentStore:

@@ -486,9 +486,12 @@ class ExaminerApp(pn.viewable.Viewer):
 
     state = param.ClassSelector(class_=ExaminerState)
     history = param.ClassSelector(class_=HistoryState)
+    store_problem = param.String(default="", doc="Korean message when the judgment store is misconfigured.")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self.store_alert = _html(alert_html(self.store_problem, "danger"), visible=bool(self.store_problem),
+                                 css_classes=["store-alert"])
         self.input_view = InputForm(state=self.state)
         self.result_view = ResultView(state=self.state)
         self.history_view = HistoryView(history=self.history, item_options=self.state.item_options())
@@ -507,7 +510,7 @@ class ExaminerApp(pn.viewable.Viewer):
             self.history_view.refresh()
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return self.tabs
+        return pn.Column(self.store_alert, self.tabs, sizing_mode="stretch_width")
 
     def template(self) -> pn.template.FastListTemplate:
         """The page: FastListTemplate titled :data:`TITLE` with this app as its main area."""
