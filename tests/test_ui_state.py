@@ -491,6 +491,13 @@ def test_logged_in_user_is_the_examiner(monkeypatch: pytest.MonkeyPatch, store: 
     app = create_app(recommender=lambda: fake, store=lambda: store)
     assert app.state.examiner == "kim.examiner" and app.state.examiner_locked
     assert app.result_view.examiner.disabled
+    state = app.state
+    state.form.param.update(**VALID)
+    state.classify()
+    state.decision = "accept:1"
+    state.examiner = "park.other"  # what a crafted websocket message can do to the disabled field
+    assert state.save() is True
+    assert [r.examiner for r in store.list()] == ["kim.examiner"]
 
 
 def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -> None:

@@ -247,6 +247,9 @@ class ExaminerState(param.Parameterized):
         super().__init__(**params)
         self._recommender_factory = recommender
         self._store_factory = store
+        # under login the examiner is the authenticated user, fixed here on the server: a crafted websocket
+        # message can change the ``examiner`` parameter, never who the judgment is saved under
+        self._login_user = self.examiner if self.examiner_locked else None
         self._saved_payload: tuple | None = None
         self._saved_key = ""
         self._writes = 0
@@ -350,25 +353,26 @@ class ExaminerState(param.Parameterized):
         rec = self.recommendation
         if rec is None or self.record is None:
             raise DecisionError("먼저 판별을 실행하세요.")
-        if not self.examiner.strip():
+        examiner = self._login_user if self._login_user is not None else self.examiner.strip()
+        if not examiner:
             raise DecisionError("[공란 입력] 심사역을 입력하세요.")
         if self.decision is None:
             raise DecisionError("[공란 입력] 최종 판정(추천 품목 채택, 다른 품목 선택 또는 해당 없음)을 선택하세요.")
         comment = self.comment.strip()
         if self.decision == "none":
-            return "none", None, None, None, comment, self.examiner.strip()
+            return "none", None, None, None, comment, examiner
         if self.decision == "other":
             code = self.other_item_code()
             if not code:
                 raise DecisionError("[공란 입력] 다른 품목을 목록에서 선택하세요.")
             if code not in self.taxonomy.item_by_code:
                 raise DecisionError(f"품목코드 {code}는 {self.taxonomy.label}에 없습니다. 목록에서 선택하세요.")
-            return "other", None, code, self.taxonomy.item(code).name, comment, self.examiner.strip()
+            return "other", None, code, self.taxonomy.item(code).name, comment, examiner
         rank = int(self.decision.split(":")[1])
         chosen = next((it for it in rec.items if it.rank == rank), None)
         if chosen is None:
             raise DecisionError(f"추천 {rank}순위 품목이 없습니다. 다른 판정을 선택하세요.")
-        return "accept", rank, chosen.item_code, chosen.item_name, comment, self.examiner.strip()
+        return "accept", rank, chosen.item_code, chosen.item_name, comment, examiner
 
     def build_judgment(self, idempotency_key: str | None = None) -> NewJudgment:
         """The :class:`NewJudgment` for the shown result and the current decision (raises DecisionError)."""
