@@ -9,8 +9,12 @@ ENCODER ?= e5
 setup:
 	bash scripts/setup.sh --encoder $(ENCODER)
 
+# a form message is a few KB: 1 MiB caps what one browser can make the server parse (Bokeh's default is 20 MiB)
+WS_MAX_BYTES ?= 1048576
+
 run: setup
-	WORKBENCH_ENCODER=$(ENCODER) .venv/bin/panel serve apps/examiner.py --address $(HOST) --port $(PORT) --num-procs 1 --warm
+	WORKBENCH_ENCODER=$(ENCODER) .venv/bin/panel serve apps/examiner.py --address $(HOST) --port $(PORT) --num-procs 1 --warm \
+		--websocket-max-message-size $(WS_MAX_BYTES)
 
 # the gemma folder too: its encoder tests need the real model (trained models in tests use e5)
 test:
