@@ -9,6 +9,7 @@ import asyncio
 import json
 import re
 import threading
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,19 @@ def test_flow_classify_result_reclassify_save(fake: FakeRecommender, store: Judg
     assert (row.taxonomy_revision, row.model_id, row.encoder_id, row.model_version) == \
         ("6", "fake-model", "fake-encoder", "fake-1")
     assert row.product_use == VALID["product_use"]
+
+
+def test_base_date_is_the_day_of_classification(fake: FakeRecommender, store: JudgmentStore,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import workbench.ui.state as state_module
+
+    monkeypatch.setattr(state_module, "today_kst", lambda: date(2026, 3, 1))
+    state = make_state(fake, store)  # the page opens on 1 March …
+    monkeypatch.setattr(state_module, "today_kst", lambda: date(2026, 3, 2))  # … and 판별 runs after midnight
+    state.classify()
+    state.decision = "none"
+    assert state.record.base_date == "2026-03-02" and state.form.base_date == "2026-03-02"
+    assert state.save() and store.list()[0].base_date == date(2026, 3, 2)
 
 
 def test_double_save_creates_one_row(fake: FakeRecommender, store: JudgmentStore) -> None:

@@ -271,8 +271,11 @@ class ExaminerState(param.Parameterized):
     # ----------------------------------------------------------------- 판별
 
     def prepare_classify(self) -> CompanyRecord | None:
-        """Validate the form; the record to classify, or ``None`` (messages are on :attr:`form`)."""
+        """Validate the form; the record to classify, or ``None`` (messages are on :attr:`form`). 분류기준일 is the
+        day of this 판별 (KST), not the day the page was opened."""
         self.error = ""
+        with param.edit_constant(self.form):
+            self.form.base_date = today_kst().isoformat()
         if self.form.validate():
             return None
         return self.form.record()
