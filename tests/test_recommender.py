@@ -1,7 +1,7 @@
 """Recommender: estimator contract, parts, save/load, bad inputs, and the keyword faithfulness test.
 
-Trains once per session on a stratified subset of the synthetic history with the default e5 encoder
-(exact token attributions); the full-size evaluation runs through `workbench evaluate`.
+Uses the session's small trained model (``tests/conftest.py``: e5, exact token attributions); the full-size
+evaluation runs through `workbench evaluate`.
 """
 from __future__ import annotations
 
@@ -11,30 +11,11 @@ import json
 import numpy as np
 import pytest
 
-from workbench.analysis import stratified_subset
-from workbench.config import SYNTH_DIR
 from workbench.explain.faithfulness import deletion_check
 from workbench.heads import cuda_available, make_head
 from workbench.recommend.recommender import NotFittedError, Recommender
 from workbench.recommend.types import Recommendation
-from workbench.schema.ingest import read_records
-from workbench.schema.record import CompanyRecord
-
-PER_ITEM = 8
-
-
-@pytest.fixture(scope="session")
-def history():
-    train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
-    test = read_records(SYNTH_DIR / "synthetic_test.csv", require_label=True).records
-    subset = stratified_subset(train, PER_ITEM)
-    return subset, test[:300]
-
-
-@pytest.fixture(scope="session")
-def fitted(history):
-    train, _ = history
-    return Recommender(encoder="e5", head_backend="sklearn", tune_epochs=0.05).fit(train)  # production path, small
+from workbench.schema.record import CompanyRecord, RecordValidationError
 
 
 def test_init_stores_settings_only():
@@ -125,6 +106,7 @@ def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, v
     path = tmp_path / "m" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
     weights = {"lexical": ("lex_w",), "codes": ("code_w", "floor")}
+    manifest.pop("fusions")  # one fusion before format 5
     for part in dropped:
         manifest.pop(part)
         manifest["fusion"] = {k: v for k, v in manifest["fusion"].items() if k not in weights[part]}
@@ -132,6 +114,7 @@ def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, v
     old = Recommender.load(tmp_path / "m")
     parts, old_parts = fitted.score_parts(test[:20]), old.score_parts(test[:20])
     assert old.fusion_.lex_w == 0 and not old_parts.lexical.any()
+    assert old.fusions_["short"].temperature == pytest.approx(old.fusion_.temperature * old.short_temperature_scale)
     assert (old.fusion_.code_w == 0 and not old_parts.codes.any()) == ("codes" in dropped)
     as_saved = dataclasses.replace(fitted.fusion_, **{w: 0.0 for part in dropped for w in weights[part]})
     np.testing.assert_allclose(old.predict_proba(test[:20]), as_saved.proba(parts), atol=1e-5)
@@ -141,7 +124,7 @@ def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, v
 @pytest.mark.parametrize("record", [
     CompanyRecord(main_product="Lithium-ion battery cathode material for EV cells", ksic_code="28202"),
     CompanyRecord(main_product="🚀🔋 배터리 " * 3, product_use="😀"),
-    CompanyRecord(main_product="자율주행 드론 " * 1500),  # ~10,000 characters
+    CompanyRecord(main_product="자율주행 드론 " * 60),  # near the 500-character limit
     CompanyRecord(main_product="스마트팜 센서", ksic_code="99999", nst_code="ZZ9999"),
 ])
 def test_unusual_inputs_give_sensible_results(fitted, record):
@@ -152,6 +135,45 @@ def test_unusual_inputs_give_sensible_results(fitted, record):
 def test_empty_text_is_a_clear_error(fitted):
     with pytest.raises(ValueError, match="no text"):
         fitted.recommend(CompanyRecord(company_name="빈 기업", ksic_code="26110"))
+
+
+def test_overlong_or_control_text_is_refused_before_any_work(fitted):
+    """A pasted document would hold the shared inference lock for seconds (issue 13.6)."""
+    with pytest.raises(RecordValidationError) as info:
+        fitted.recommend(CompanyRecord(main_product="자율주행 드론 " * 1500))
+    assert "500자 이내" in info.value.message_ko
+    with pytest.raises(RecordValidationError, match="control character"):
+        fitted.recommend(CompanyRecord(main_product="드론\x0b"))
+
+
+def test_each_evidence_profile_has_its_own_fusion(fitted, history):
+    _, test = history
+    full = test[0]
+    no_codes = dataclasses.replace(full, ksic_code="", nst_code="")
+    short = CompanyRecord(main_product=full.main_product, industry_name=full.industry_name)
+    assert set(fitted.fusions_) == {"full", "no_codes", "short"} and fitted.fusion_ is fitted.fusions_["full"]
+    # short inputs keep the no_codes weights, with the temperature scale and floor chosen on real companies
+    nc, sh = fitted.fusions_["no_codes"], fitted.fusions_["short"]
+    assert (sh.head_w, sh.knn_w, sh.def_w, sh.lex_w) == (nc.head_w, nc.knn_w, nc.def_w, nc.lex_w)
+    assert sh.temperature == pytest.approx(nc.temperature * fitted.short_temperature_scale)
+    assert sh.floor == fitted.short_floor and fitted.short_temperature_scale > 1
+    for record, profile in ((full, "full"), (no_codes, "no_codes"), (short, "short")):
+        parts = fitted.score_parts([record])
+        np.testing.assert_allclose(fitted.predict_proba([record]), fitted.fusions_[profile].proba(parts), atol=1e-6)
+    # the same words with less evidence are never shown with more confidence than the short fusion allows
+    p_short = fitted.predict_proba([short]).max()
+    assert p_short < fitted.fusions_["no_codes"].proba(fitted.score_parts([short])).max()
+    r = fitted.recommend(short)
+    assert r.items[0].confidence == pytest.approx(p_short, abs=1e-4)
+    if r.review_required:
+        assert any("입력 근거 부족" in reason for reason in r.review_reasons)
+
+
+def test_review_flags_match_recommendations(fitted, history):
+    _, test = history
+    records = test[:30] + [CompanyRecord(main_product=r.main_product, industry_name=r.industry_name) for r in test[:30]]
+    flags = fitted.review_flags(fitted.predict_proba(records), records)
+    assert flags.tolist() == [fitted.recommend(r).review_required for r in records]
 
 
 def test_unknown_label_is_a_clear_error():

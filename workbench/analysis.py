@@ -167,7 +167,7 @@ def score(rec: Recommender, test: list[CompanyRecord], train: list[CompanyRecord
     kept = [r for r in test if r.item_code in items and has_text(r)]
     index_of = {c: i for i, c in enumerate(rec.items_)}
     S = rec.encoder_.encode([compose(r).text for r in kept], kind="query")
-    P = rec.fusion_.proba(rec._score_parts(S, kept))
+    P = rec.proba(rec._score_parts(S, kept), kept)
     y = np.array([index_of[r.item_code] for r in kept], dtype=int)
     return EvaluationRun(rec=rec, train=list(train or []), test=kept, P=P, S=S, y=y,
                          table=_record_table(rec, kept, P, y), config=config, skipped=len(test) - len(kept))
@@ -306,7 +306,7 @@ def nearest_training_records(run: EvaluationRun, row: int | None = None, k: int 
     if record is not None:
         s = rec.encoder_.encode([compose(record).text], kind="query")
         true_code = record.item_code
-        pred_code = rec.items_[int(rec.fusion_.proba(rec._score_parts(s, [record])).argmax())]
+        pred_code = rec.items_[int(rec.proba(rec._score_parts(s, [record]), [record]).argmax())]
     else:
         s = run.S[row:row + 1]
         true_code, pred_code = run.table.loc[row, "true_code"], run.table.loc[row, "pred_code"]

@@ -155,6 +155,23 @@ def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
     typer.echo(f"top1 {r['top1_accuracy']:.4f} top3 {r['top3_hit_rate']:.4f} macroF1 {r['macro_f1']:.4f} ece {r['ece']:.4f}")
 
 
+@app.command("calibrate-realtext")
+def calibrate_realtext_cmd(model: Path | None = typer.Option(None, help="trained model (default: newest of --encoder)"),
+                           encoder: str = typer.Option(DEFAULT_ENCODER),
+                           folds: int = typer.Option(5, help="cross-validation folds")) -> None:
+    """Choose the short-input temperature scale and floor on real listed companies (K-fold CV); prints figures."""
+    import json
+
+    from workbench.realtext_calibration import calibrate
+    from workbench.recommend.recommender import Recommender
+    from workbench.recommend.service import latest_model_dir
+
+    result = calibrate(Recommender.load(model or latest_model_dir(encoder=encoder)), folds=folds)
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
+    typer.echo(f"chosen on all {result['n']} companies: SHORT_TEMPERATURE_SCALE = {result['scale']:.2f}, "
+               f"SHORT_FLOOR = {result['floor']:.3f}")
+
+
 @app.command("bench")
 def bench_cmd(encoder: str = typer.Option(DEFAULT_ENCODER), out: Path = typer.Option(REPORTS_DIR / "bench.json"),
               n: int = typer.Option(100, help="single recommendations timed"),

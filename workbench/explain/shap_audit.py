@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.explain.keywords import KeywordTokenizer, Word
+from workbench.recommend.profiles import evidence_profile
 from workbench.recommend.text import compose
 from workbench.schema.record import CompanyRecord
 
@@ -82,7 +83,7 @@ def probability_function(rec, record: CompanyRecord, item_index: int, encoder=No
     def f(texts) -> np.ndarray:
         texts = [str(t) for t in np.asarray(texts, dtype=object).ravel()]
         S = encoder.encode(texts, kind="query", batch_size=64)
-        P = rec.fusion_.proba(rec._score_parts(S, [record] * len(texts)))
+        P = rec.proba(rec._score_parts(S, [record] * len(texts)), [record] * len(texts))
         return P[:, item_index].astype(np.float64)
 
     return f
@@ -159,8 +160,8 @@ def fast_keyword_weights(rec, record: CompanyRecord, item_code: str) -> pd.DataF
         S, tokens = rec.encoder_.encode_with_tokens([text], kind="query")
     else:
         S, tokens = rec.encoder_.encode([text], kind="query"), None
-    P = rec.fusion_.proba(rec._score_parts(S, [record]))
-    V = rec.text_directions()
+    P = rec.proba(rec._score_parts(S, [record]), [record])
+    V = rec.text_directions(evidence_profile(record))
     direction = (V[c] - competitors(P[0], c) @ V)[None, :]
     words = rec.tokenizer_.words(text)
     weights = rec.attributor_.attribute([text], S, tokens, [words], [direction])[0][:, 0] if words else []

@@ -6,6 +6,7 @@ both hnswlib indexes and the exact keyword decomposition.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -32,19 +33,25 @@ from workbench.recommend.codes import LABELS_KO as CODE_LABELS_KO, SOURCE_FIELD,
 from workbench.recommend.features import LABELS_KO, StructuredFeatures
 from workbench.recommend.lexical import LexicalDefinitions, lexical_text
 from workbench.recommend.principles import principle_warnings
+from workbench.recommend.profiles import LABELS_KO as PROFILE_LABELS_KO, PROFILES, evidence_profile, profile_view
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion, knn_votes
 from workbench.recommend.text import ComposedText, compose, has_text
 from workbench.recommend.types import ItemRecommendation, Keyword, Precedent, Recommendation
-from workbench.schema.record import CompanyRecord
+from workbench.schema.record import CompanyRecord, RecordValidationError, text_errors
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
 
 PARAMS = ("head_backend", "C", "knn_k", "val_fraction", "review_threshold", "review_margin", "n_keywords",
-          "tune_encoder", "tune_epochs", "tune_records_per_item", "random_state")  # settings kept in the manifest
-FORMAT_VERSION = 4  # 2: may carry a fine-tuned encoder folder; 3: code profiles; 4: lexical part; 1–3 still load
-READABLE_VERSIONS = (1, 2, 3, 4)
+          "tune_encoder", "tune_epochs", "tune_records_per_item", "short_temperature_scale", "short_floor",
+          "random_state")  # settings kept in the manifest
+FORMAT_VERSION = 5  # 2: fine-tuned encoder folder; 3: code profiles; 4: lexical part; 5: a fusion per evidence profile
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 ENCODER_SUBDIR = "encoder"
 TOP_K = 3
+# Real listed companies (업종명 + 주요제품, weak labels; shared/realtext): the short profile's temperature scale
+# and floor, chosen by `workbench calibrate-realtext` (5-fold cross-validation there; docs/recommender.md)
+SHORT_TEMPERATURE_SCALE = 2.2
+SHORT_FLOOR = 0.02
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
 
 
@@ -59,8 +66,9 @@ class Recommender:
                  C: tuple[float, ...] | float = (1.0, 0.1, 0.02),
                  knn_k: int = 20, val_fraction: float = 0.1, review_threshold: float = 0.5,
                  review_margin: float = 0.15, n_keywords: int = 5, tune_encoder: bool = True,
-                 tune_epochs: float = 1.0, tune_records_per_item: int = 24, random_state: int = 0,
-                 show_progress: bool = False):
+                 tune_epochs: float = 1.0, tune_records_per_item: int = 24,
+                 short_temperature_scale: float = SHORT_TEMPERATURE_SCALE, short_floor: float = SHORT_FLOOR,
+                 random_state: int = 0, show_progress: bool = False):
         self.encoder = encoder
         self.head_backend = head_backend
         self.revision = revision
@@ -73,6 +81,8 @@ class Recommender:
         self.tune_encoder = tune_encoder
         self.tune_epochs = tune_epochs
         self.tune_records_per_item = tune_records_per_item
+        self.short_temperature_scale = short_temperature_scale
+        self.short_floor = short_floor
         self.random_state = random_state
         self.show_progress = show_progress
 
@@ -127,13 +137,17 @@ class Recommender:
                                                  [lexical_text(r) for r in records])
 
         val_records = [records[i] for i in val_idx]
+        without_codes = [profile_view(r, "no_codes") for r in val_records]
         best = None
         for C in np.atleast_1d(self.C):  # regularisation and fusion chosen on the validation split only
             self._fit_parts(records, S, y, fit_idx, float(C))
             fusion, key = fit_fusion(self._score_parts(S[val_idx], val_records), y[val_idx])
             if best is None or key > best[0]:
-                best = (key, float(C), fusion)
-        _, self.C_, self.fusion_ = best
+                no_codes, _ = fit_fusion(self._score_parts(S[val_idx], without_codes), y[val_idx])
+                best = (key, float(C), {"full": fusion, "no_codes": no_codes})
+        _, self.C_, self.fusions_ = best
+        self.fusions_["short"] = self.short_fusion(self.fusions_["no_codes"])
+        self.fusion_ = self.fusions_["full"]
         self._fit_parts(records, S, y, np.arange(len(y)), self.C_)
         self.train_meta_ = [{"company_name": r.company_name, "main_product": r.main_product[:120],
                              "item_code": r.item_code} for r in records]
@@ -158,6 +172,15 @@ class Recommender:
             partial.rename(folder)
         self.tuning_ = {"key": key, **json.loads((folder / TUNING_FILE).read_text(encoding="utf-8"))}
         return get_encoder(self.encoder, tuned=(folder, base.tuned_id(key)))
+
+    def short_fusion(self, no_codes: Fusion) -> Fusion:
+        """The fusion of ``short`` records (업종명/주요제품 only): the weights of ``no_codes``, with the temperature
+        scale and the floor chosen on real listed companies (``realtext_calibration``).
+        Synthetic validation cannot calibrate it: its short texts share the training phrasing, so a fusion
+        fitted there is sure of itself exactly where real companies are not (measured: mean confidence 0.73
+        against weak-label hit@1 0.29)."""
+        return dataclasses.replace(no_codes, temperature=no_codes.temperature * self.short_temperature_scale,
+                                   floor=self.short_floor)
 
     def _split(self, y: np.ndarray, groups: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Validation split by product group within each item, so near-duplicate records (same product) never
@@ -213,10 +236,10 @@ class Recommender:
                           lexical=self.lexical_.scores(lexical if lexical is not None else
                                                        [self.lexical_.analyze(lexical_text(r)) for r in records]))
 
-    def text_directions(self) -> np.ndarray:
+    def text_directions(self, profile: str = "full") -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
         d = self.definition_vectors_.shape[1]
-        f = self.fusion_
+        f = self.fusions_[profile]
         head_text = self.head_.coef_[:, :d] / self.scaler_.scale_[None, :].astype(np.float32)
         return (f.head_w * head_text + f.def_w * self.definition_vectors_) / f.temperature
 
@@ -224,7 +247,33 @@ class Recommender:
         """Calibrated probabilities (n, n_items) in the order of ``items_``."""
         self._check_fitted()
         S = self.encoder_.encode([compose(r).text for r in records], kind="query", batch_size=batch_size)
-        return self.fusion_.proba(self._score_parts(S, records))
+        return self.proba(self._score_parts(S, records), records)
+
+    def proba(self, parts: ScoreParts, records: list[CompanyRecord]) -> np.ndarray:
+        """Probabilities from the records' score parts, each record through the fusion of its evidence profile."""
+        profiles = np.array([evidence_profile(r) for r in records])
+        P = np.empty(parts.head.shape, np.float64)
+        for p in set(profiles.tolist()):
+            rows = profiles == p
+            P[rows] = self.fusions_[p].proba(parts.rows(rows))
+        return P
+
+    def review_reasons(self, p: np.ndarray, record: CompanyRecord) -> list[str]:
+        """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not)."""
+        first, second = np.sort(p)[::-1][:2]
+        reasons = []
+        if first < self.review_threshold:
+            reasons.append(f"1순위 신뢰도 {first:.0%} < 기준 {self.review_threshold:.0%}")
+        if first - second < self.review_margin:
+            reasons.append(f"1·2순위 신뢰도 차이 {first - second:.0%}p가 작음")
+        profile = evidence_profile(record)
+        if reasons and profile != "full":
+            reasons.append(f"입력 근거 부족({PROFILE_LABELS_KO[profile]}): 신뢰도를 그만큼 낮게 보정함")
+        return reasons
+
+    def review_flags(self, P: np.ndarray, records: list[CompanyRecord]) -> np.ndarray:
+        """Whether each row of P needs review (검토 필요), as :meth:`recommend` reports it."""
+        return np.array([bool(self.review_reasons(p, r)) for p, r in zip(P, records)])
 
     def score_parts(self, records: list[CompanyRecord]) -> ScoreParts:
         """Each part's scores, for evaluation and ablations."""
@@ -242,11 +291,14 @@ class Recommender:
         for r in records:
             if not has_text(r):
                 raise ValueError("record has no text: 주요제품, 제품용도, 기술사업명 and 업종명 are all blank")
+            problems = text_errors(r)  # bounded work per record under the shared inference lock
+            if problems:
+                raise RecordValidationError(problems)
         # Chunks of similar length pad less (as sentence-transformers' own encode does); answers keep input order.
         composed = [compose(r) for r in records]
         order = sorted(range(len(records)), key=lambda i: len(composed[i].text))
         out: list[Recommendation | None] = [None] * len(records)
-        V = self.text_directions()
+        V = {p: self.text_directions(p) for p in PROFILES}
         for start in tqdm(range(0, len(records), batch_size), disable=not show_progress, unit="batch"):
             chunk = order[start:start + batch_size]
             with _INFERENCE_LOCK:
@@ -256,7 +308,7 @@ class Recommender:
         return out
 
     def _recommend_chunk(self, records: list[CompanyRecord], composed: list[ComposedText],
-                         V: np.ndarray) -> list[Recommendation]:
+                         V: dict[str, np.ndarray]) -> list[Recommendation]:
         texts = [c.text for c in composed]
         if self.encoder_.supports_tokens:
             S, tokens = self.encoder_.encode_with_tokens(texts, kind="query")
@@ -266,25 +318,30 @@ class Recommender:
         lexical_texts = [lexical_text(r) for r in records]
         lexical = [self.lexical_.analyze(t) for t in lexical_texts]
         parts = self._score_parts(S, records, (ids, sims), lexical)
-        P = self.fusion_.proba(parts)
+        P = self.proba(parts, records)
         top = np.argsort(-P, axis=1)[:, :TOP_K]
         words = self.tokenizer_.words_batch(texts)
         X_struct = self.structured_.transform(records)
-        directions = [np.stack([V[c] - competitors(P[i], c) @ V for c in t]) for i, t in enumerate(top)]
+        profiles = [evidence_profile(r) for r in records]
+        directions = [np.stack([V[p][c] - competitors(P[i], c) @ V[p] for c in t])
+                      for i, (t, p) in enumerate(zip(top, profiles))]
         contributions = self.attributor_.attribute(texts, S, tokens, words, directions)
-        if self.fusion_.lex_w:
-            for i, t in enumerate(top):
-                contributions[i] = contributions[i] + self._lexical_word_terms(lexical_texts[i], lexical[i], words[i], P[i], t)
+        for i, t in enumerate(top):
+            fusion = self.fusions_[profiles[i]]
+            if fusion.lex_w:
+                contributions[i] = contributions[i] + self._lexical_word_terms(
+                    lexical_texts[i], lexical[i], words[i], P[i], t, fusion)
         return [self._assemble(records[i], composed[i], P[i], top[i], parts, i, words[i], contributions[i],
-                               self._code_evidence(records[i], X_struct[i]), ids[i], sims[i])
+                               self._code_evidence(records[i], X_struct[i], self.fusions_[profiles[i]]),
+                               ids[i], sims[i])
                 for i in range(len(records))]
 
     def _lexical_word_terms(self, text: str, analyzed: tuple, words, p: np.ndarray,
-                            top: np.ndarray) -> np.ndarray:
+                            top: np.ndarray, fusion: Fusion) -> np.ndarray:
         """(n_words, len(top)): each word's exact contrastive term of the lexical part in the fused logit."""
         directions = -np.stack([competitors(p, c) for c in top])
         directions[np.arange(len(top)), top] += 1.0  # item c against its probability-weighted competitors
-        directions *= self.fusion_.lex_w / self.fusion_.temperature
+        directions *= fusion.lex_w / fusion.temperature
         chars = self.lexical_.char_contributions(text, directions, analyzed)
         cum = np.concatenate([np.zeros((len(top), 1)), np.cumsum(chars, axis=1)], axis=1)
         n = chars.shape[1]
@@ -292,20 +349,21 @@ class Recommender:
         ends = np.minimum([w.end for w in words], n).astype(int)
         return (cum[:, ends] - cum[:, starts]).T if words else np.zeros((0, len(top)))
 
-    def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray) -> tuple[list[tuple[str, str]], np.ndarray]:
+    def _code_evidence(self, record: CompanyRecord, x_struct: np.ndarray,
+                       fusion: Fusion) -> tuple[list[tuple[str, str]], np.ndarray]:
         """The record's structured pseudo-keywords — (label, field) — and each one's term in the fused logit
         of every item, (n, n_items): head weights of its KSIC/NST one-hots plus its code-profile log-ratios (the
         NST section appears in both and is one keyword with the summed term)."""
-        scale = 1.0 / self.fusion_.temperature
+        scale = 1.0 / fusion.temperature
         d_text = self.definition_vectors_.shape[1]
         names = self.structured_.feature_names_
         terms: dict[tuple[str, str], np.ndarray] = {}
         for j in np.flatnonzero(x_struct):
             key = (_struct_label(names[j]), "ksic_code" if "ksic" in names[j] else "nst_code")
-            terms[key] = terms.get(key, 0.0) + self.head_.coef_[:, d_text + j] * (self.fusion_.head_w * scale)
-        for field, value, j in self.codes_.columns(record) if self.fusion_.code_w else []:
+            terms[key] = terms.get(key, 0.0) + self.head_.coef_[:, d_text + j] * (fusion.head_w * scale)
+        for field, value, j in self.codes_.columns(record) if fusion.code_w else []:
             key = (f"{CODE_LABELS_KO[field]} {value}", SOURCE_FIELD[field])
-            terms[key] = terms.get(key, 0.0) + self.codes_.log_ratio_[field][:, j] * (self.fusion_.code_w * scale)
+            terms[key] = terms.get(key, 0.0) + self.codes_.log_ratio_[field][:, j] * (fusion.code_w * scale)
         return list(terms), np.array(list(terms.values()), np.float64).reshape(len(terms), len(self.items_))
 
     def _assemble(self, record, composed: ComposedText, p, top, parts, row, words, contrib,
@@ -332,11 +390,7 @@ class Recommender:
                         "definition": round(float(parts.definition[row, c]), 4),
                         "codes": round(float(parts.codes[row, c]), 4),
                         "lexical": round(float(parts.lexical[row, c]), 4)}))
-        reasons = []
-        if items[0].confidence < self.review_threshold:
-            reasons.append(f"1순위 신뢰도 {items[0].confidence:.0%} < 기준 {self.review_threshold:.0%}")
-        if len(items) > 1 and items[0].confidence - items[1].confidence < self.review_margin:
-            reasons.append(f"1·2순위 신뢰도 차이 {items[0].confidence - items[1].confidence:.0%}p가 작음")
+        reasons = self.review_reasons(p, record)
         return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
                               warnings=principle_warnings(record), taxonomy_revision=tax.revision,
                               model_id=self.model_id_, encoder_id=self.encoder_.id)
@@ -362,6 +416,7 @@ class Recommender:
             "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
+            "fusions": {p: asdict(f) for p, f in self.fusions_.items()},
             "structured_categories": self.structured_.categories_, "codes": codes_state, "lexical": lexical_state,
             "C_selected": self.C_, "encoder_dir": ENCODER_SUBDIR if bundle is not None else None,
             "tuning": getattr(self, "tuning_", None),
@@ -405,7 +460,13 @@ class Recommender:
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))
-        self.fusion_, self.C_ = Fusion(**m["fusion"]), m["C_selected"]
+        # saved before evidence profiles (format ≤ 4): records without codes use the one fusion, short records
+        # its calibrated short variant
+        saved = m.get("fusions", {})
+        full, no_codes = Fusion(**m["fusion"]), Fusion(**saved.get("no_codes", m["fusion"]))
+        short = Fusion(**saved["short"]) if "short" in saved else self.short_fusion(no_codes)
+        self.fusions_ = {"full": full, "no_codes": no_codes, "short": short}
+        self.fusion_, self.C_ = full, m["C_selected"]
         self.model_id_, self.training_data_hash_ = m["model_id"], m["training_data_hash"]
         return self
 

@@ -3,7 +3,7 @@ definition similarity → calibrated probabilities."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -21,6 +21,10 @@ class ScoreParts:
     definition: np.ndarray  # cosine similarity to item definitions
     codes: np.ndarray  # log-ratios of the record's KSIC subclass and NST section (see codes.py)
     lexical: np.ndarray  # character n-gram TF-IDF cosine to item definitions (see lexical.py)
+
+    def rows(self, index) -> "ScoreParts":
+        """The parts of the records selected by ``index`` (a boolean mask or indices)."""
+        return ScoreParts(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
 
 @dataclass

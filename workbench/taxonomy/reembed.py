@@ -207,6 +207,7 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     out.definition_index_ = HnswIndex().fit(D, new_items)
     out.head_ = head
     out.scaler_, out.structured_, out.fusion_, out.C_ = rec.scaler_, rec.structured_, rec.fusion_, rec.C_
+    out.fusions_ = rec.fusions_
     out.codes_ = rec.codes_.remap(code_sources, new, new_items)
     out.lexical_ = rec.lexical_.with_definitions([it.definition_text for it in new.items])
     out.knn_index_ = HnswIndex().fit(S[keep_arr], [str(int(v)) for v in knn_labels])
