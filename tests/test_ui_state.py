@@ -556,3 +556,28 @@ def test_result_view_locks_the_decision_while_saving(fake: FakeRecommender, stor
     assert all(w.disabled for w in widgets)
     state.saving = False
     assert not any(w.disabled for w in widgets)
+
+
+def test_preferential_supports_follow_the_final_decision(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.store import to_dataframe
+    from workbench.taxonomy.supports import load_supports
+    from workbench.ui.views import ResultView, judgment_html
+
+    table = load_supports()
+    assert table.source and table.as_of and len(table.supports) == 6
+    state = make_state(fake, store)
+    view = ResultView(state=state)
+    state.classify()
+    assert view.supports.object == ""  # no decision yet
+    for decision in ("accept:2", "other"):
+        state.decision = decision
+        assert "보증료 감면 (최대 0.5%p)" in view.supports.object and "각 기관의 심사" in view.supports.object
+    state.decision = "none"
+    assert view.supports.object == ""  # 해당 없음 opens no support
+    assert state.save()
+    state.decision = "accept:1"
+    assert state.save()
+    rows = {r.decision_type: r for r in store.list()}
+    assert "연계 우대지원" in judgment_html(rows["accept"]) and "연계 우대지원" not in judgment_html(rows["none"])
+    exported = to_dataframe(store.list()).set_index("판정")["연계 우대지원"]
+    assert "중소기업은행: 대출금리 우대 (최대 1.0%p)" in exported["추천 채택"] and exported["해당 없음"] == ""

@@ -11,6 +11,7 @@ import pandas as pd
 
 from workbench.schema.cells import safe_frame
 from workbench.store.repository import MAX_RECOMMENDATIONS, JudgmentRow
+from workbench.taxonomy.supports import supports_for
 
 DECISION_LABELS_KO = {"accept": "추천 채택", "other": "다른 품목 선택", "none": "해당 없음"}
 
@@ -41,6 +42,7 @@ COLUMNS_KO: list[str] = [
     "채택 순위",
     "최종 품목코드",
     "최종 품목명",
+    "연계 우대지원",
     "의견",
     "정정 대상 번호",
     "정정된 번호",
@@ -82,6 +84,7 @@ def _record(row: JudgmentRow) -> dict[str, Any]:
         row.accepted_rank,
         row.final_item_code,
         row.final_item_name,
+        "; ".join(str(s) for s in supports_for(row.decision_type)),
         row.comment,
         row.supersedes_id,
         row.superseded_by_id,

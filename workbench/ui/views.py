@@ -17,6 +17,7 @@ from workbench.recommend.types import ItemRecommendation, Keyword, Recommendatio
 from workbench.schema.record import SPEC_BY_NAME, CompanyRecord
 from workbench.store import JudgmentRow, StoreError
 from workbench.store.export import DECISION_LABELS_KO
+from workbench.taxonomy.supports import load_supports, supports_for
 from workbench.ui.highlight import escape, highlight_field
 from workbench.ui.state import DECISION_FILTERS, KST, ExaminerState, FormState, HistoryState
 
@@ -174,6 +175,17 @@ def item_html(rec: Recommendation | None, record: CompanyRecord | None, rank: in
 </div>"""
 
 
+def supports_html(decision_type: str | None) -> str:
+    """연계 우대지원 of a final decision that is an item (nothing for 해당 없음 or no decision), with its caveat."""
+    supports = supports_for(decision_type)
+    if not supports:
+        return ""
+    table = load_supports()
+    rows = "".join(f"<li>{escape(s.institution)} — {escape(s.support)}</li>" for s in supports)
+    return (f'<div class="supports"><h4>연계 우대지원</h4><ul>{rows}</ul><div class="muted">'
+            f"{escape(table.disclaimer_ko)} (출처: {escape(table.source)}, {escape(table.as_of)} 기준)</div></div>")
+
+
 def judgment_html(row: JudgmentRow | None) -> str:
     """A saved judgment as it was saved (escaped)."""
     if row is None:
@@ -205,6 +217,7 @@ def judgment_html(row: JudgmentRow | None) -> str:
 {chain}
 </table>
 {f'<div class="alert alert-warning"><b>적용원칙 확인</b><ul>{warnings}</ul></div>' if warnings else ''}
+{supports_html(row.decision_type)}
 <h4>추천 결과</h4>
 <table class="prec"><tr><th>순위</th><th>품목코드</th><th>품목명</th><th>신뢰도</th></tr>{recs}</table>
 <h4>입력 정보</h4>{company_html(record)}
@@ -371,6 +384,8 @@ class ResultView(pn.viewable.Viewer):
                                              css_classes=["save-button"],
                                              loading=s.param.saving)
         self.save_button.on_click(self._on_save)
+        self.supports = _html(pn.bind(lambda d: supports_html(d.split(":")[0] if d else None), s.param.decision),
+                              css_classes=["supports-pane"])
         self.status = _html(pn.bind(alert_html, s.param.status, s.param.status_kind),
                             visible=pn.bind(bool, s.param.status))
 
@@ -407,7 +422,7 @@ class ResultView(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         decision = pn.Card(
-            self.decision, self.other_item, self.comment,
+            self.decision, self.other_item, self.supports, self.comment,
             pn.Row(self.examiner, self.save_button, align="start"), self.status,
             title="최종 판정", collapsible=False, sizing_mode="stretch_width")
         return pn.Column(
