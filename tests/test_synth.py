@@ -11,7 +11,8 @@ import pytest
 from workbench.config import SYNTH_DIR
 from workbench.schema.ingest import read_records
 from workbench.synth import templates as T
-from workbench.synth.generator import LEXICON_DIR, MIN_TRAIN_PER_ITEM, fill, has_final_consonant, write_synthetic
+from workbench.synth.generator import LEXICON_DIR, MIN_TRAIN_PER_ITEM, write_synthetic
+from workbench.synth.templates import fill, has_final_consonant
 from workbench.taxonomy.loader import load_taxonomy
 
 

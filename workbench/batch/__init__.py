@@ -1,8 +1,9 @@
 """Batch classification of a portfolio file (CSV/XLSX): every row scored, resumable, optionally on Dask.
 
-``classify_file`` is the entry point (``workbench classify``); ``workbench.batch.engines`` holds the
-single-process and Dask engines and the benchmark. Names are imported lazily, so that registering the CLI
-commands (``workbench.batch.commands``) does not import pandas.
+``classify_file`` is the entry point (``workbench classify``); ``workbench.batch.rows`` prepares and scores
+rows, ``workbench.batch.engines`` holds the single-process and Dask engines, ``workbench.batch.bench`` their
+benchmark. Names are imported lazily, so that registering the CLI commands (``workbench.batch.commands``) does
+not import pandas.
 """
 from __future__ import annotations
 

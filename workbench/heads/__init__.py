@@ -1,6 +1,10 @@
 """Logistic-regression heads: one interface, cuML on a CUDA device, scikit-learn otherwise."""
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
+
 from workbench.heads.base import LinearHead
 
 
@@ -26,4 +30,15 @@ def make_head(backend: str = "auto", C: float = 10.0, max_iter: int = 300) -> Li
     raise ValueError(f"unknown head backend {backend!r}; expected auto, sklearn or cuml")
 
 
-__all__ = ["LinearHead", "cuda_available", "make_head"]
+def load_head(path: Path) -> LinearHead:
+    """A head saved by :meth:`LinearHead.save`, as a scikit-learn head (prediction is numpy whatever fitted it)."""
+    from workbench.heads.sklearn_lr import SklearnLogisticHead
+
+    d = np.load(path, allow_pickle=False)
+    head = SklearnLogisticHead(C=float(d["C"]), max_iter=int(d["max_iter"]))
+    head.backend = str(d["backend"])
+    head.classes_, head.coef_, head.intercept_ = d["classes"], d["coef"], d["intercept"]
+    return head
+
+
+__all__ = ["LinearHead", "cuda_available", "load_head", "make_head"]

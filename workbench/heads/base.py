@@ -43,13 +43,3 @@ class LinearHead(ABC):
     def save(self, path: Path) -> None:
         np.savez(path, classes=self.classes_, coef=self.coef_, intercept=self.intercept_,
                  C=self.C, max_iter=self.max_iter, backend=self.backend)
-
-    @classmethod
-    def load(cls, path: Path) -> "LinearHead":
-        from workbench.heads.sklearn_lr import SklearnLogisticHead
-
-        d = np.load(path, allow_pickle=False)
-        head = SklearnLogisticHead(C=float(d["C"]), max_iter=int(d["max_iter"]))
-        head.backend = str(d["backend"])
-        head.classes_, head.coef_, head.intercept_ = d["classes"], d["coef"], d["intercept"]
-        return head

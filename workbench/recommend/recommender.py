@@ -27,7 +27,7 @@ from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
 from workbench.explain.attribution import Attributor, ExactTokenAttributor, OcclusionAttributor
 from workbench.explain.keywords import KeywordTokenizer, item_terms
 from workbench.explain.rationale import rationale_sentence
-from workbench.heads import LinearHead, make_head
+from workbench.heads import LinearHead, load_head, make_head
 from workbench.index import HnswIndex
 from workbench.recommend.codes import LABELS_KO as CODE_LABELS_KO, SOURCE_FIELD, CodeProfiles
 from workbench.recommend.features import LABELS_KO, StructuredFeatures
@@ -442,7 +442,7 @@ class Recommender:
         if self.encoder_.id != m["encoder_id"]:
             raise ValueError(f"{folder}: trained with encoder {m['encoder_id']}, but {self.encoder_.id} is installed")
         self.items_ = m["items"]
-        self.head_ = LinearHead.load(folder / "head.npz")
+        self.head_ = load_head(folder / "head.npz")
         arrays = np.load(folder / "arrays.npz")
         self.definition_vectors_, self.knn_labels_ = arrays["definition_vectors"], arrays["knn_labels"]
         self.scaler_ = StandardScaler()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from workbench.schema.record import CompanyRecord
-from workbench.synth.generator import fill
+from workbench.synth.templates import fill
 
 if TYPE_CHECKING:
     from workbench.synth.generator import SyntheticHistory

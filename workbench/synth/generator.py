@@ -18,6 +18,8 @@ import pandas as pd
 from workbench.schema.ingest import records_to_frame
 from workbench.schema.record import BRN_WEIGHTS, CompanyRecord
 from workbench.synth import templates as T
+from workbench.synth.excluded import excluded_records
+from workbench.synth.templates import fill
 from workbench.taxonomy.ksic import KsicTables, ksic_tables
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
@@ -74,32 +76,6 @@ def _squash(text: str) -> str:
 
 def _contains_any(squashed: str, exact: set[str], parts: list[str]) -> bool:
     return squashed in exact or any(t in squashed for t in parts)
-
-
-def has_final_consonant(word: str) -> bool:
-    """Whether the word ends in a consonant as read aloud (Hangul batchim, or l/m/n/r/digits 0,1,3,6,7,8)."""
-    word = re.sub(r"[\s\)\]\"'·.,]+$", "", word)
-    if not word:
-        return False
-    ch = word[-1]
-    if "가" <= ch <= "힣":
-        return (ord(ch) - 0xAC00) % 28 != 0
-    return ch.lower() in "lmnr013678"
-
-
-PARTICLES = {"은": ("은", "는"), "는": ("은", "는"), "을": ("을", "를"), "를": ("을", "를"),
-             "이": ("이", "가"), "가": ("이", "가"), "과": ("과", "와"), "와": ("과", "와")}
-
-
-def fill(template: str, **slots: str) -> str:
-    """Fill ``{slot}`` / ``{slot|은}`` placeholders, choosing particles that fit the filled word."""
-    def sub(m: re.Match) -> str:
-        value = slots[m.group(1)]
-        if m.group(2):
-            with_c, without_c = PARTICLES[m.group(2)]
-            value += with_c if has_final_consonant(value) else without_c
-        return value
-    return re.sub(r"\{(\w+)(?:\|(\w+))?\}", sub, template)
 
 
 def make_brn(rng: np.random.Generator) -> str:
@@ -233,7 +209,6 @@ class SyntheticHistory:
 
     def excluded(self, n: int) -> tuple[list[CompanyRecord], list[str]]:
         """Companies the application principles exclude: wholesale/retail, merchandise only, generic parts."""
-        from workbench.synth.excluded import excluded_records
         return excluded_records(self, n)
 
 

@@ -5,6 +5,8 @@ The held-out pool uses other sentence shapes and endings, so evaluation measures
 """
 from __future__ import annotations
 
+import re
+
 USE_SENTENCES = {
     "train": [
         "{product|은} {use}에 사용되는 제품임.",
@@ -47,3 +49,29 @@ VARIANTS = {
     "디스플레이": "display", "반도체": "semiconductor", "클라우드": "cloud", "데이터": "data",
     "자율주행": "autonomous driving", "로봇": "robot", "솔루션": "solution", "드론": "drone",
 }
+
+
+def has_final_consonant(word: str) -> bool:
+    """Whether the word ends in a consonant as read aloud (Hangul batchim, or l/m/n/r/digits 0,1,3,6,7,8)."""
+    word = re.sub(r"[\s\)\]\"'·.,]+$", "", word)
+    if not word:
+        return False
+    ch = word[-1]
+    if "가" <= ch <= "힣":
+        return (ord(ch) - 0xAC00) % 28 != 0
+    return ch.lower() in "lmnr013678"
+
+
+PARTICLES = {"은": ("은", "는"), "는": ("은", "는"), "을": ("을", "를"), "를": ("을", "를"),
+             "이": ("이", "가"), "가": ("이", "가"), "과": ("과", "와"), "와": ("과", "와")}
+
+
+def fill(template: str, **slots: str) -> str:
+    """Fill ``{slot}`` / ``{slot|은}`` placeholders, choosing particles that fit the filled word."""
+    def sub(m: re.Match) -> str:
+        value = slots[m.group(1)]
+        if m.group(2):
+            with_c, without_c = PARTICLES[m.group(2)]
+            value += with_c if has_final_consonant(value) else without_c
+        return value
+    return re.sub(r"\{(\w+)(?:\|(\w+))?\}", sub, template)
