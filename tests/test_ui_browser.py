@@ -236,6 +236,16 @@ def test_blank_fields_show_message(page: Any, store_url: str) -> None:
         expect(page.locator(".field-error")).to_have_count(8)  # every blank box is outlined
         assert page.locator(".field-main_product textarea").input_value() == "수소 센서"
         assert fake.calls == 0 and rows_in(store_url) == []
+        # the '공란 입력' popup names every blank field; closing it puts the cursor in the first one
+        popup = page.get_by_role("alertdialog")
+        popup.wait_for(state="visible")
+        for label in ("기업명", "사업자등록번호", "기술분류"):
+            assert label in popup.inner_text()
+        page.locator(".blank-popup-ok button").click()
+        popup.wait_for(state="hidden")
+        expect(page.locator(".field-company_name input")).to_be_focused()
+        click_classify(page)  # the same blanks again: the popup comes back
+        popup.wait_for(state="visible")
 
 
 def test_latency_helper_with_fake(browser: Any) -> None:

@@ -581,3 +581,18 @@ def test_preferential_supports_follow_the_final_decision(fake: FakeRecommender, 
     assert "연계 우대지원" in judgment_html(rows["accept"]) and "연계 우대지원" not in judgment_html(rows["none"])
     exported = to_dataframe(store.list()).set_index("판정")["연계 우대지원"]
     assert "중소기업은행: 대출금리 우대 (최대 1.0%p)" in exported["추천 채택"] and exported["해당 없음"] == ""
+
+
+def test_blank_popup_names_blank_fields_in_form_order(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.ui.views import InputForm
+
+    state = make_state(fake, store, company_name="", ceo_name="", nst_code="")
+    view = InputForm(state=state)
+    assert state.classify() is False
+    assert state.form.blank_fields == ["company_name", "ceo_name", "nst_code"] and view.popup.visible
+    assert all(label in view.popup_text.object for label in ("기업명", "대표자명", "기술분류"))
+    view.popup_ok.clicks += 1  # 확인
+    assert not view.popup.visible and view.focus_request.value.startswith("company_name:")
+    state.form.param.update(company_name="가", ceo_name="나", nst_code="EE0101")
+    assert state.classify() is True and state.form.blank_fields == []
+

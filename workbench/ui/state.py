@@ -139,6 +139,8 @@ class FormState(param.Parameterized):
     ksic_suggestion = param.String(default="", doc="Official 업종명 of the typed KSIC code, '' if unknown.")
     errors = param.Dict(default={}, doc="Field name → Korean message of the last validation.")
     message = param.String(default="", doc="Summary of the last validation (Korean), '' when valid.")
+    blank_fields = param.List(default=[], doc="Required fields left blank at the last 판별, in form order "
+                              "(the '공란 입력' popup names them and puts the cursor in the first).")
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("base_date", today_kst().isoformat())
@@ -190,7 +192,9 @@ class FormState(param.Parameterized):
         errors: dict[str, str] = {}
         for e in problems:
             errors.setdefault(e.field, e.message_ko)
-        self.param.update(errors=errors, message="\n".join(lines))
+        blank = {e.field for e in blanks}
+        self.param.update(errors=errors, message="\n".join(lines),
+                          blank_fields=[n for n in FORM_FIELDS if n in blank])
         return problems
 
 

@@ -6,6 +6,7 @@ database text is escaped (:func:`workbench.ui.highlight.escape`) before it becom
 """
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -225,6 +226,31 @@ def judgment_html(row: JudgmentRow | None) -> str:
  · 앱 {escape(row.app_version)}</div>"""
 
 
+POPUP_CSS = """
+:host { position: fixed; top: 20vh; left: calc(50vw - 210px); z-index: 1000; background: #fff;
+        border: 1px solid #c62828; border-radius: 8px; padding: 12px 16px;
+        box-shadow: 0 0 0 100vmax rgba(0, 0, 0, 0.35), 0 8px 24px rgba(0, 0, 0, 0.3); }
+"""
+# Put the cursor in the field named before ':' in the value (widgets live in nested shadow roots).
+FOCUS_JS = """
+const name = cb_obj.value.split(':')[0];
+if (!name) { return; }
+function deep(root, selector) {
+  const found = root.querySelector(selector);
+  if (found) { return found; }
+  for (const node of root.querySelectorAll('*')) {
+    if (node.shadowRoot) { const inner = deep(node.shadowRoot, selector); if (inner) { return inner; } }
+  }
+  return null;
+}
+setTimeout(() => {
+  const host = deep(document, '.field-' + name);
+  const box = host ? deep(host.shadowRoot || host, 'input, textarea') : null;
+  if (box) { box.focus(); }
+}, 50);
+"""
+
+
 def _html(obj: Any, **kwargs: Any) -> pn.pane.HTML:
     return pn.pane.HTML(obj, stylesheets=[CONTENT_CSS], disable_math=True, sizing_mode="stretch_width", **kwargs)
 
@@ -297,6 +323,17 @@ class InputForm(pn.viewable.Viewer):
                             form.param.industry_name))
         self.fill_button.on_click(lambda _e: form.fill_industry_name())
         self.message = _html(pn.bind(alert_html, form.param.message), visible=pn.bind(bool, form.param.message))
+        # '공란 입력' popup: names every blank field; closing it puts the cursor in the first one (in the browser)
+        self.popup_text = _html("", css_classes=["blank-popup-text"])
+        self.popup_ok = pn.widgets.Button(label="확인", color="primary", css_classes=["blank-popup-ok"])
+        # a fixed overlay of our own: Panel's Modal loads its dialog script from a CDN, which an offline site lacks
+        self.popup = pn.Column(self.popup_text, self.popup_ok, visible=False, css_classes=["blank-popup"],
+                               stylesheets=[POPUP_CSS], width=420)
+        self.focus_request = pn.widgets.TextInput(value="", visible=False)
+        self.focus_request.jscallback(value=FOCUS_JS)
+        self.popup_ok.on_click(lambda _e: self.popup.param.update(visible=False))
+        self.popup.param.watch(self._on_popup, "visible")
+        form.param.watch(self._show_popup, "blank_fields", onlychanged=False)  # the same blanks again: again
         self.error = _html(pn.bind(alert_html, self.state.param.error), visible=pn.bind(bool, self.state.param.error))
         self.classify_button = pn.widgets.Button(label="판별", color="primary", icon="search", width=160,
                                                  css_classes=["classify-button"],
@@ -313,6 +350,18 @@ class InputForm(pn.viewable.Viewer):
         if len(typed) == 5 and typed.isdigit():
             return f'<div class="muted">업종코드 {escape(typed)}는 KSIC 10차·11차에 없습니다.</div>'
         return ""
+
+    def _show_popup(self, event: param.parameterized.Event) -> None:
+        if event.new:
+            names = "".join(f"<li>{escape(SPEC_BY_NAME[n].label_ko)}</li>" for n in event.new)
+            self.popup_text.object = (f'<div role="alertdialog" aria-label="공란 입력"><h4>[공란 입력]</h4>'
+                                      f"<p>다음 필수 항목을 입력하세요.</p><ul>{names}</ul></div>")
+            self.popup.visible = True
+
+    def _on_popup(self, event: param.parameterized.Event) -> None:
+        blanks = self.state.form.blank_fields
+        if not event.new and blanks:  # closed by 확인, the close button or a click outside
+            self.focus_request.value = f"{blanks[0]}:{uuid.uuid4().hex[:8]}"
 
     def _mark_errors(self, event: param.parameterized.Event) -> None:
         for name, widget in self.widgets.items():
@@ -335,9 +384,9 @@ class InputForm(pn.viewable.Viewer):
             w["industry_name"], w["main_product"], w["product_use"], w["tech_project"], w["nst_code"],
             title="기업기술정보", collapsible=False, sizing_mode="stretch_width")
         return pn.Column(
-            company, tech, self.message, self.error,
+            company, tech, self.message, self.error, self.popup, self.focus_request,
             pn.Row(self.classify_button, self.spinner,
-                   _html('<span class="muted">* 필수 항목 · 분류기준일은 오늘 날짜입니다.</span>', align="center")),
+                   _html('<span class="muted">* 필수 항목 · 분류기준일은 판별하는 날(KST)입니다.</span>', align="center")),
             sizing_mode="stretch_width", loading=self.state.param.busy)
 
 
