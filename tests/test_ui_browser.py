@@ -175,6 +175,15 @@ def test_classify_highlight_save_history(page: Any, store_url: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / "result.png"))
         page.set_viewport_size({"width": 1400, "height": 1000})
 
+        # 분류기준일 is the day of this 판별 (KST), shown with the company
+        from workbench.ui.state import today_kst
+
+        page.get_by_text(today_kst().isoformat()).first.wait_for()  # in the company card of the result screen
+        page.locator(".decision-input label").filter(has_text="1순위 채택").click()
+        # an item decision shows the preferential supports it opens (연계 우대지원), 해당 없음 none
+        page.get_by_text("보증료 감면 (최대 0.5%p)").first.wait_for()
+        page.locator(".decision-input label").filter(has_text="해당 없음").click()
+        page.get_by_text("보증료 감면 (최대 0.5%p)").first.wait_for(state="hidden")
         page.locator(".decision-input label").filter(has_text="1순위 채택").click()
         page.locator(".comment-input textarea").fill("1순위 채택 — 주요제품 일치")
         page.locator(".examiner-input input").fill("이심사")
