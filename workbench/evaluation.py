@@ -8,16 +8,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.metrics import f1_score
 
 from workbench.encoders import get_encoder
 from workbench.encoders.base import encode_definitions
+from workbench.realtext import LOWER_BOUND_NOTE, REALTEXT, load_realtext, missing_realtext
+from workbench.recommend.profiles import profile_view
 from workbench.recommend.recommender import Recommender
 from workbench.recommend.scoring import ScoreParts, softmax
-from workbench.recommend.profiles import profile_view
 from workbench.recommend.text import compose
-from workbench.realtext import LOWER_BOUND_NOTE, REALTEXT, load_realtext, missing_realtext
 from workbench.schema.record import CompanyRecord
 
 N_BINS = 15

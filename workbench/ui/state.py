@@ -307,7 +307,10 @@ class ExaminerState(param.Parameterized):
                           "잠시 후 다시 시도하고, 계속되면 관리자에게 문의하세요.")
 
     def classify(self) -> bool:
-        """판별 (synchronous): validate, recommend, switch to the result screen. ``False`` if it did not run."""
+        """판별 (synchronous): validate, recommend, switch to the result screen. ``False`` if it did not run (also
+        while a save runs)."""
+        if self.saving:
+            return False
         record = self.prepare_classify()
         if record is None:
             return False
