@@ -197,6 +197,22 @@ def test_ksic_suggestion_and_fill() -> None:
     assert form.ksic_suggestion == ""
 
 
+def test_ksic_code_whose_meaning_changed_shows_both_meanings() -> None:
+    from workbench.taxonomy.ksic import ksic_tables
+    from workbench.ui.views import InputForm
+
+    tables = ksic_tables()
+    changed = [c for c, k in tables.codes[10].items() if k.level == 5 and tables.other_meaning(c)]
+    assert len(changed) == 24 and "27194" in changed and tables.other_meaning("26299") == ""
+    form = FormState()
+    form.ksic_typed = "27194"
+    assert form.ksic_suggestion == tables.codes[11]["27194"].name and form.ksic_other == "의료용 가구 제조업"
+    hint = InputForm._ksic_hint(form.ksic_suggestion, form.ksic_typed, form.ksic_other)
+    assert "의료용 가구 제조업" in hint and form.ksic_suggestion in hint and "10차" in hint
+    form.ksic_typed = "26299"
+    assert form.ksic_other == ""
+
+
 # --------------------------------------------------------------------------- flow and saving
 
 

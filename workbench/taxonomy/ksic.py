@@ -62,6 +62,16 @@ class KsicTables:
             cur = self.codes[11].get(cur.parent_code)
         return out[::-1]
 
+    def other_meaning(self, code: str) -> str:
+        """The 10th-revision name of a 5-digit code that means something else in the 11th revision (24 codes, e.g.
+        27194: 의료용 가구 in the 10th, 정형외과용 기기 in the 11th — the official concordance maps it elsewhere),
+        else ''."""
+        code = (code or "").strip()
+        old, new = self.codes[10].get(code), self.codes[11].get(code)
+        if old is None or new is None or old.level != 5 or code in self._10_to_11.get(code, []):
+            return ""
+        return old.name
+
     def name(self, code: str) -> str:
         entry = self.lookup(code)
         return entry.name if entry else ""

@@ -137,6 +137,7 @@ class FormState(param.Parameterized):
 
     ksic_typed = param.String(default="", doc="Live text of the 업종코드 box (every key press).")
     ksic_suggestion = param.String(default="", doc="Official 업종명 of the typed KSIC code, '' if unknown.")
+    ksic_other = param.String(default="", doc="What the typed code meant in KSIC 10th if that differs, else ''.")
     errors = param.Dict(default={}, doc="Field name → Korean message of the last validation.")
     message = param.String(default="", doc="Summary of the last validation (Korean), '' when valid.")
     blank_fields = param.List(default=[], doc="Required fields left blank at the last 판별, in form order "
@@ -156,7 +157,9 @@ class FormState(param.Parameterized):
     @param.depends("ksic_typed", "ksic_code", watch=True, on_init=True)
     def _suggest(self) -> None:
         code = (self.ksic_typed or self.ksic_code).strip()
-        self.ksic_suggestion = ksic_tables().name(code) if len(code) == 5 and code.isdigit() else ""
+        valid = len(code) == 5 and code.isdigit()
+        self.param.update(ksic_suggestion=ksic_tables().name(code) if valid else "",
+                          ksic_other=ksic_tables().other_meaning(code) if valid else "")
 
     @param.depends("ksic_code", watch=True)
     def _sync_typed(self) -> None:

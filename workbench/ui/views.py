@@ -316,7 +316,8 @@ class InputForm(pn.viewable.Viewer):
         self.widgets["ksic_code"].param.watch(lambda e: setattr(form, "ksic_typed", e.new or ""), "value_input")
         form.param.watch(self._mark_errors, "errors")
 
-        self.ksic_hint = _html(pn.bind(self._ksic_hint, form.param.ksic_suggestion, form.param.ksic_typed))
+        self.ksic_hint = _html(pn.bind(self._ksic_hint, form.param.ksic_suggestion, form.param.ksic_typed,
+                                       form.param.ksic_other))
         self.fill_button = pn.widgets.Button(
             label="업종명에 입력", color="light", align="end",
             visible=pn.bind(lambda s, n: bool(s) and s != n.strip(), form.param.ksic_suggestion,
@@ -343,8 +344,12 @@ class InputForm(pn.viewable.Viewer):
                                                     visible=self.state.param.busy, align="center")
 
     @staticmethod
-    def _ksic_hint(suggestion: str, typed: str) -> str:
+    def _ksic_hint(suggestion: str, typed: str, other: str = "") -> str:
         typed = (typed or "").strip()
+        if suggestion and other:  # one of the 24 codes whose meaning changed between revisions
+            return (f'<div class="alert alert-warning">KSIC 11차 업종명: <b>{escape(suggestion)}</b><br>'
+                    f"같은 코드가 10차에서는 <b>{escape(other)}</b>입니다. 2024-07-01 이전 자료의 코드라면 11차 코드로 "
+                    "바꿔 입력하세요.</div>")
         if suggestion:
             return f'<div class="muted">KSIC 업종명: <b>{escape(suggestion)}</b></div>'
         if len(typed) == 5 and typed.isdigit():
