@@ -140,3 +140,30 @@ def test_bars_pass_and_fail_as_stated():
     assert not verdict[("realtext_hit3", "issue 12")] and verdict[("realtext_overconfidence", "issue 12")]
     assert verdict[("realtext_hit1_unflagged / flagged", "issue 12")]
     assert all("realtext" not in t["figure"] for t in target_table({**r, "realtext": {"missing": "x"}}))
+
+
+@pytest.mark.parametrize("record, proposed", [
+    (CompanyRecord(main_product="센서 도매 유통", product_use="국내외 제조사로부터 센서를 구매하여 대리점에 도매로 판매함."), True),
+    (CompanyRecord(main_product="모션캡처 장비 (수입 상품)",
+                   product_use="해외 제조사의 장비를 수입하여 상품으로 판매하며 자체 제조·개발은 없음."), True),
+    (CompanyRecord(main_product="범용 볼트·너트", product_use="카메라 생산용 범용 부품을 단순 납품함."), True),
+    (CompanyRecord(main_product="합성수지 제조, 도매"), False),  # its own manufacturing: an item may fit
+    (CompanyRecord(main_product="수소 센서", product_use="연료전지 차량 충전소 안전 감시", ksic_code="46510"), False),
+])
+def test_exclusion_proposal_needs_words_not_only_a_code(record, proposed):
+    from workbench.recommend.principles import exclusion_proposal
+
+    assert bool(exclusion_proposal(record)) is proposed
+
+
+def test_exclusion_figures(tmp_path):
+    from workbench.evaluation import exclusion_figures
+
+    from workbench.schema.ingest import records_to_frame
+
+    excluded = tmp_path / "excluded.csv"
+    records_to_frame([CompanyRecord(main_product="센서 도매 유통", product_use="센서를 구매하여 도매로 판매함"),
+                      CompanyRecord(main_product="드론", product_use="농업용")]).to_csv(excluded, index=False)
+    test = [CompanyRecord(main_product="드론", product_use="방제"), CompanyRecord(main_product="부품 도매")]
+    figures = exclusion_figures(test, tmp_path / "no_realtext.csv", excluded)
+    assert figures == {"exclusion_false_rate": 0.5, "exclusion_recall": 0.5}

@@ -186,6 +186,7 @@ def test_application_principle_warning(fitted):
     r = fitted.recommend(CompanyRecord(main_product="반도체 장비 도매 유통", product_use="해외 제조사의 장비를 수입하여 상품으로 판매",
                                        ksic_code="46510"))
     assert any("KSIC 46" in w for w in r.warnings) and any("상품" in w for w in r.warnings)
+    assert "상품" in r.proposed_none  # 해당 없음 is proposed: distribution only, no own manufacturing
 
 
 def test_keyword_attributions_are_faithful(fitted, history):

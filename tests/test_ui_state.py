@@ -612,3 +612,18 @@ def test_blank_popup_names_blank_fields_in_form_order(fake: FakeRecommender, sto
     state.form.param.update(company_name="가", ceo_name="나", nst_code="EE0101")
     assert state.classify() is True and state.form.blank_fields == []
 
+
+
+def test_proposed_none_is_shown_and_one_click_away(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.ui.views import ResultView, review_html
+
+    state = make_state(fake, store)
+    view = ResultView(state=state)
+    state.classify()
+    assert not view.accept_none.visible and "해당 없음 제안" not in review_html(state.recommendation)
+    rec = fake.recommend(state.record)
+    rec.proposed_none = "도소매·유통 위주 표현 ('도매')"
+    state.apply_result(state.record, rec)
+    assert view.accept_none.visible and "해당 없음 제안" in review_html(rec) and "도소매·유통" in review_html(rec)
+    view.accept_none.clicks += 1  # the examiner confirms; overriding is choosing an item instead
+    assert state.decision == "none" and state.save() and store.list()[0].decision_type == "none"

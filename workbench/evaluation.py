@@ -10,14 +10,18 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import f1_score
 
+from workbench.config import DEFAULT_REVISION, SYNTH_DIR
 from workbench.encoders import get_encoder
 from workbench.encoders.base import encode_definitions
 from workbench.realtext import LOWER_BOUND_NOTE, REALTEXT, load_realtext, missing_realtext
+from workbench.recommend.principles import exclusion_proposal
 from workbench.recommend.profiles import profile_view
 from workbench.recommend.recommender import Recommender
 from workbench.recommend.scoring import ScoreParts, softmax
 from workbench.recommend.text import compose
+from workbench.schema.ingest import read_records
 from workbench.schema.record import CompanyRecord
+from workbench.taxonomy.loader import load_taxonomy
 
 N_BINS = 15
 REALTEXT_BINS = 10
@@ -151,6 +155,7 @@ def evaluate(rec: Recommender, test: list[CompanyRecord], out_dir: Path, realtex
         result.update({f"synthetic_{name}_top1": m["top1_accuracy"], f"synthetic_{name}_top3": m["top3_hit_rate"],
                        f"synthetic_{name}_ece": m["ece"]})
     result["realtext"] = realtext_section(rec, realtext)
+    result.update(exclusion_figures(test, realtext))
     result["targets"] = target_table(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "evaluation.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -163,12 +168,26 @@ def evaluate(rec: Recommender, test: list[CompanyRecord], out_dir: Path, realtex
     return result
 
 
+def exclusion_figures(test: list[CompanyRecord], realtext: Path = REALTEXT,
+                      excluded: Path = SYNTH_DIR / "synthetic_excluded.csv") -> dict:
+    """How often 해당 없음 is proposed: on the synthetic excluded companies (recall), on the held-out innovative
+    ones (false rate, target ≤ 1%) and on the real dev companies (share; no labels say which are right)."""
+    out = {"exclusion_false_rate": float(np.mean([bool(exclusion_proposal(r)) for r in test]))}
+    if excluded.exists():
+        records = read_records(excluded, required=()).records
+        out["exclusion_recall"] = float(np.mean([bool(exclusion_proposal(r)) for r in records]))
+    if Path(realtext).exists():
+        records = load_realtext(Path(realtext), load_taxonomy(DEFAULT_REVISION)).records
+        out["realtext_exclusion_share"] = float(np.mean([bool(exclusion_proposal(r)) for r in records]))
+    return out
+
+
 # (figure, comparison, bar, source): the brief's bar (F1 ≥ 0.75, accuracy ≥ 80% on unseen records) and our own
 BRIEF_BAR = (("top1_accuracy", ">=", 0.80, "brief: accuracy"), ("weighted_f1", ">=", 0.75, "brief: F1 (weighted)"))
 OWN_TARGETS = (("top1_accuracy", ">=", 0.85, "issue 3/12"), ("top3_hit_rate", ">=", 0.95, "issue 3/12"),
                ("macro_f1", ">=", 0.80, "issue 3/12"), ("ece", "<=", 0.05, "issue 3/12"),
                ("realtext_hit1", ">=", 0.40, "issue 12"), ("realtext_hit3", ">=", 0.60, "issue 12"),
-               ("realtext_overconfidence", "<=", 0.15, "issue 12"))
+               ("realtext_overconfidence", "<=", 0.15, "issue 12"), ("exclusion_false_rate", "<=", 0.01, "issue 14"))
 
 
 def target_table(r: dict) -> list[dict]:
@@ -210,6 +229,11 @@ def markdown_summary(r: dict) -> str:
               f"ECE {r['synthetic_text_only_ece']:.3f}; as a listing shows them (주요제품 + 업종명 of the KSIC group): "
               f"top-1 {r['synthetic_short_top1']:.3f}, top-3 {r['synthetic_short_top3']:.3f}, "
               f"ECE {r['synthetic_short_ece']:.3f} (short inputs are calibrated on real companies, see below)."]
+    if "exclusion_recall" in r:
+        lines += ["", f"해당 없음 proposals (application principles): {r['exclusion_recall']:.1%} of the synthetic excluded "
+                  f"companies, {r['exclusion_false_rate']:.1%} of the held-out innovative ones"
+                  + (f", {r['realtext_exclusion_share']:.1%} of the real dev companies." if "realtext_exclusion_share" in r
+                     else ".")]
     lines += realtext_markdown(r["realtext"])
     lines += ["", "## Bars", "", "| figure | value | bar | source | |", "|---|---|---|---|---|"]
     lines += [f"| {t['figure']} | {t['value']:.3f} | {t['bar']} | {t['source']} | {'pass' if t['pass'] else '**FAIL**'} |"

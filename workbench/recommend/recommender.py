@@ -32,7 +32,7 @@ from workbench.index import HnswIndex
 from workbench.recommend.codes import LABELS_KO as CODE_LABELS_KO, SOURCE_FIELD, CodeProfiles
 from workbench.recommend.features import LABELS_KO, StructuredFeatures
 from workbench.recommend.lexical import LexicalDefinitions, lexical_text
-from workbench.recommend.principles import principle_warnings
+from workbench.recommend.principles import exclusion_proposal, principle_warnings
 from workbench.recommend.profiles import LABELS_KO as PROFILE_LABELS_KO, PROFILES, evidence_profile, profile_view
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion, knn_votes
 from workbench.recommend.text import ComposedText, compose, has_text
@@ -392,7 +392,8 @@ class Recommender:
                         "lexical": round(float(parts.lexical[row, c]), 4)}))
         reasons = self.review_reasons(p, record)
         return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
-                              warnings=principle_warnings(record), taxonomy_revision=tax.revision,
+                              warnings=principle_warnings(record), proposed_none=exclusion_proposal(record),
+                              taxonomy_revision=tax.revision,
                               model_id=self.model_id_, encoder_id=self.encoder_.id)
 
     # ---- persistence ---------------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ class Recommendation:
     model_id: str
     encoder_id: str
     input_warnings: list[str] = field(default_factory=list)  # e.g. fields missing from a batch row
+    proposed_none: str = ""  # why the application principles propose 해당 없음 ('' when they do not)
 
     def to_dict(self) -> dict:
         return asdict(self)

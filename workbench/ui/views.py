@@ -120,6 +120,9 @@ def review_html(rec: Recommendation | None) -> str:
     else:
         parts.append('<div><span class="badge badge-ok">추천 신뢰 구간</span> '
                      '<span class="muted">검토 필요 조건에 해당하지 않습니다. 최종 판정은 심사역이 합니다.</span></div>')
+    if rec.proposed_none:
+        parts.append(f'<div class="alert alert-warning proposed-none"><b>해당 없음 제안 (적용원칙)</b>: '
+                     f"{escape(rec.proposed_none)}. 확인 후 '해당 없음'으로 판정하거나, 혁신 제품이면 품목을 선택하세요.</div>")
     if rec.warnings:
         items = "".join(f"<li>{escape(w)}</li>" for w in rec.warnings)
         parts.append(f'<div class="alert alert-warning"><b>적용원칙 확인</b><ul>{items}</ul></div>')
@@ -412,6 +415,10 @@ class ResultView(pn.viewable.Viewer):
         self.back_button.on_click(lambda _e: s.reclassify())
         self.company = _html(pn.bind(company_html, s.param.record))
         self.review = _html(pn.bind(review_html, s.param.recommendation))
+        self.accept_none = pn.widgets.Button(
+            label="해당 없음으로 판정", color="warning", css_classes=["accept-none-button"], disabled=s.param.saving,
+            visible=pn.bind(lambda r: bool(r and r.proposed_none), s.param.recommendation))
+        self.accept_none.on_click(lambda _e: setattr(s, "decision", "none"))
         self.cards = [_html(pn.bind(item_html, s.param.recommendation, s.param.record, rank=r),
                             visible=pn.bind(self._has_rank, s.param.recommendation, rank=r)) for r in (1, 2, 3)]
         self.timing = _html(pn.bind(self._timing, s.param.recommendation, s.param.elapsed_ms))
@@ -483,7 +490,7 @@ class ResultView(pn.viewable.Viewer):
             pn.Row(self.back_button, pn.pane.Markdown("### 분류검색 결과", margin=(0, 10)), self.timing,
                    sizing_mode="stretch_width"),
             pn.Card(self.company, title="기업 정보", collapsible=True, sizing_mode="stretch_width"),
-            self.review, *self.cards, decision, sizing_mode="stretch_width")
+            self.review, self.accept_none, *self.cards, decision, sizing_mode="stretch_width")
 
 
 # --------------------------------------------------------------------------- history tab
