@@ -15,6 +15,7 @@ import pandas as pd
 
 from workbench.config import PROJECT_ROOT
 from workbench.schema.record import CompanyRecord
+from workbench.taxonomy.model import Taxonomy
 
 REALTEXT = Path(os.environ.get("WORKBENCH_REALTEXT",
                                PROJECT_ROOT.parent / "shared" / "realtext" / "listed_companies_dev.csv"))
@@ -29,7 +30,7 @@ class RealText:
     path: Path
 
 
-def load_realtext(path: Path, taxonomy) -> RealText:
+def load_realtext(path: Path, taxonomy: Taxonomy) -> RealText:
     """Read the dev file; item names are matched to ``taxonomy``'s codes (an unknown name is an error: the file
     and the criteria revision disagree, and silently dropping labels would flatter or hurt every figure)."""
     df = pd.read_csv(path, dtype=str).fillna("")
