@@ -257,6 +257,31 @@ def test_blank_fields_show_message(page: Any, store_url: str) -> None:
         popup.wait_for(state="visible")
 
 
+def test_proposed_none_confirmed_in_one_click(page: Any, store_url: str) -> None:
+    from workbench.recommend.principles import exclusion_proposal
+
+    class ProposingFake(FakeRecommender):  # the fake's items with the real application-principle proposal
+        def recommend(self, record):
+            rec = super().recommend(record)
+            rec.proposed_none = exclusion_proposal(record)
+            return rec
+
+    with serve_app(lambda: ProposingFake(), store_url) as url:
+        open_app(page, url)
+        fill_form(page, {**VALID, "main_product": "산업용 센서 도매 유통",
+                         "product_use": "국내외 제조사로부터 센서를 구매하여 대리점에 도매로 판매함.",
+                         "tech_project": "센서 유통망 확대"})
+        click_classify(page)
+        page.get_by_text("해당 없음 제안").first.wait_for()
+        page.locator(".accept-none-button button").click()
+        page.get_by_text("보증료 감면").first.wait_for(state="hidden")  # 해당 없음 opens no support
+        page.locator(".examiner-input input").fill("이심사")
+        page.locator(".examiner-input input").press("Tab")
+        page.locator(".save-button button").click()
+        page.get_by_text("저장했습니다").first.wait_for()
+        assert [r.decision_type for r in rows_in(store_url)] == ["none"]
+
+
 def test_latency_helper_with_fake(browser: Any) -> None:
     result = measure_classify_latency(runs=5, recommender=FakeRecommender, browser=browser)
     assert result["runs"] == 5 and 0 < result["p50_ms"] < 10_000
