@@ -11,7 +11,7 @@ import pandas as pd
 from workbench.recommend.text import TEXT_ORDER, has_text
 from workbench.recommend.types import Recommendation
 from workbench.schema.ingest import IngestError, canonical_columns
-from workbench.schema.record import SPEC_BY_NAME, TECH_FIELDS, CompanyRecord, text_errors, validate_record
+from workbench.schema.record import SPEC_BY_NAME, TECH_FIELDS, TEXT_ERROR_CODES, CompanyRecord, validate_record
 
 ROW_KEY = "_row"  # 0-based input position, kept in the checkpoint only
 RANKS = 3
@@ -90,11 +90,12 @@ def prepare_record(row: int, record: CompanyRecord) -> PreparedRow:
     warnings = []
     if missing:
         warnings.append(f"입력 누락: {', '.join(missing)} — 입력된 항목만으로 판별했습니다.")
-    refused = text_errors(record)
+    problems = validate_record(record, required=())
+    refused = [e for e in problems if e.code in TEXT_ERROR_CODES]  # a value no store or scorer should take
     if refused:
         return PreparedRow(row, None, [], " ".join(e.message_ko for e in refused))
     cleaned = {}
-    for err in validate_record(record, required=()):
+    for err in problems:
         if err.field in CODE_FIELDS and err.field not in cleaned:
             label = SPEC_BY_NAME[err.field].label_ko
             warnings.append(f"{label} '{getattr(record, err.field)}'는 판별에 사용하지 않았습니다: {err.message_ko}")

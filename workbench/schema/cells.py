@@ -7,19 +7,18 @@ openpyxl refuses (``IllegalCharacterError``) are dropped from text cells, so an 
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    value = XLSX_ILLEGAL.sub("", value)
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)  # exactly what openpyxl would refuse
     return "'" + value if value.startswith(FORMULA_START) else value
 
 

@@ -140,6 +140,9 @@ def blank_error(name: str) -> FieldError:
     return FieldError(name, "blank", f"[공란 입력] {label}을(를) 입력하세요.", f"{name} is blank")
 
 
+TEXT_ERROR_CODES = ("characters", "length")  # the FieldError codes text_errors gives
+
+
 def text_errors(rec: CompanyRecord) -> list[FieldError]:
     """Characters no store or spreadsheet keeps, and values longer than ``MAX_LENGTH``."""
     errors = []
