@@ -72,3 +72,15 @@ def test_state_round_trip_and_remap(tax, setup):
     # a merge of items 0 and 1 into one new item sums their judged counts; a new item has none
     merged = prof.remap([[0, 1], []], tax, items[:2])
     assert merged.counts_["nst_section"][0].sum() == 12 and merged.counts_["nst_section"][1].sum() == 0
+
+
+@pytest.mark.parametrize("base_date, expected", [("2023-05-02", "27196"), ("20240630", "27196"),
+                                                 ("2024-07-01", "27194"), ("", "27194"), ("미상", "27194")])
+def test_code_meaning_follows_the_revision_in_force_on_the_base_date(base_date, expected):
+    # 27194 is 의료용 가구 in the 10th revision (→ 27196 by the concordance) and 정형외과용 기기 in the 11th;
+    # a judgment dated before the 11th revision took effect (2024-07-01) used the 10th
+    assert ksic_tables().other_meaning("27194")
+    record = CompanyRecord(ksic_code="27194", base_date=base_date)
+    assert code_values(record)[0] == expected
+    # a code with one meaning in both revisions is read as it is, whatever the date
+    assert code_values(CompanyRecord(ksic_code="26291", base_date="2023-01-01"))[0] == "26291"

@@ -26,7 +26,7 @@ SOURCE_FIELD = {"ksic_subclass": "ksic_code", "nst_section": "nst_code"}
 
 def code_values(record: CompanyRecord) -> tuple[str, str]:
     """The 5-digit KSIC code (11th revision; a 10th-revision code is mapped) and the 2-letter NST section."""
-    codes = ksic_tables().to_ksic11(record.ksic_code)
+    codes = ksic_tables().to_ksic11(record.ksic_code, record.base_date)
     return (codes[0] if codes else ""), record.nst_code.strip().upper()[:2]
 
 

@@ -17,7 +17,7 @@ LABELS_KO = {"ksic_division": "업종코드 중분류", "ksic_group": "업종코
 
 def structured_values(record: CompanyRecord) -> list[str]:
     """KSIC 2/3/4-digit codes (11th revision; a 10th-revision code is mapped) and the NST section."""
-    codes = ksic_tables().to_ksic11(record.ksic_code)
+    codes = ksic_tables().to_ksic11(record.ksic_code, record.base_date)
     code = codes[0] if codes else ""
     nst = record.nst_code.strip().upper()[:2]
     return [code[:2], code[:3], code[:4], nst]

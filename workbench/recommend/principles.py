@@ -29,7 +29,7 @@ def principle_warnings(record: CompanyRecord) -> list[str]:
     """Reasons the application principles may exclude this company; empty when none apply."""
     divisions, phrases = _rules()
     out = []
-    codes = ksic_tables().to_ksic11(record.ksic_code) or [record.ksic_code.strip()]
+    codes = ksic_tables().to_ksic11(record.ksic_code, record.base_date) or [record.ksic_code.strip()]
     for code in codes[:1]:
         if code[:2] in divisions:
             out.append(f"적용원칙: {divisions[code[:2]]}")

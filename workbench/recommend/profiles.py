@@ -37,7 +37,7 @@ def profile_view(record: CompanyRecord, profile: str) -> CompanyRecord:
     if profile == "no_codes":
         return dataclasses.replace(record, ksic_code="", nst_code="")
     if profile == "short":
-        codes = ksic_tables().to_ksic11(record.ksic_code)
+        codes = ksic_tables().to_ksic11(record.ksic_code, record.base_date)
         group = ksic_tables().codes[11].get(codes[0][:3]) if codes else None
         return CompanyRecord(main_product=record.main_product,
                              industry_name=group.name if group else record.industry_name)

@@ -2,13 +2,30 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from workbench.config import TAXONOMY_DIR
 
 KSIC_DIR = TAXONOMY_DIR / "ksic"
+KSIC11_EFFECTIVE = date(2024, 7, 1)  # 제11차 한국표준산업분류 시행일: codes of earlier judgments are 10th-revision codes
+
+
+def revision_on(day: str | date | None) -> int:
+    """The KSIC revision in force on ``day`` (a 분류기준일 such as '2023-05-02', '20230502' or a date): 10 before
+    ``KSIC11_EFFECTIVE``, else 11; 11 when the day is missing or unreadable."""
+    if isinstance(day, date):
+        return 10 if day < KSIC11_EFFECTIVE else 11
+    digits = re.sub(r"\D", "", (day or "")[:10])
+    if len(digits) != 8:
+        return 11
+    try:
+        return revision_on(date(int(digits[:4]), int(digits[4:6]), int(digits[6:])))
+    except ValueError:
+        return 11
 
 
 @dataclass(frozen=True)
@@ -47,9 +64,13 @@ class KsicTables:
             return None
         return self.codes[11].get(code) or self.codes[10].get(code)
 
-    def to_ksic11(self, code: str) -> list[str]:
-        """11th-revision subclass code(s) for a 10th or 11th code (a split maps to several)."""
+    def to_ksic11(self, code: str, on: str | date | None = None) -> list[str]:
+        """11th-revision subclass code(s) for a 10th or 11th code (a split maps to several). ``on``: the record's
+        분류기준일: before the 11th revision took effect, a code that means something else in each revision
+        (:meth:`other_meaning`) is read as the 10th-revision code and mapped by the official concordance."""
         code = (code or "").strip()
+        if revision_on(on) == 10 and self.other_meaning(code):
+            return list(dict.fromkeys(self._10_to_11[code]))
         if code in self.codes[11] and len(code) == 5:
             return [code]
         return list(dict.fromkeys(self._10_to_11.get(code, [])))
