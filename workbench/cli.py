@@ -7,6 +7,7 @@ import typer
 
 from workbench.batch.commands import register as register_batch_commands
 from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, E5_DIR, MODELS_DIR, REPORTS_DIR, SYNTH_DIR
+from workbench.intake.commands import register as register_intake_commands
 from workbench.taxonomy.commands import register as register_taxonomy_commands
 
 app = typer.Typer(help="혁신성장 품목 자동판별 workbench", no_args_is_help=True, add_completion=False)
@@ -16,6 +17,7 @@ app.add_typer(taxonomy_app, name="taxonomy")
 app.add_typer(data_app, name="data")
 register_taxonomy_commands(taxonomy_app)
 register_batch_commands(app)
+register_intake_commands(app)
 
 
 @taxonomy_app.command("summary")

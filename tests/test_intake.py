@@ -1,0 +1,169 @@
+"""Document intake: each format is read with positions, fields are proposed with their sources, bad files get a
+specific Korean message, and the CLI prints the proposal."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import olefile
+import pytest
+from typer.testing import CliRunner
+
+from workbench.cli import app
+from workbench.config import SYNTH_DIR
+from workbench.intake.errors import IntakeError
+from workbench.intake.propose import propose
+from workbench.intake.read import MAX_BYTES, read_document
+from workbench.intake.testdocs.cfb import compound_file
+from workbench.intake.testdocs.content import document_spec
+from workbench.intake.testdocs.write import FORMATS, write_document
+from workbench.schema.ingest import read_records
+
+
+@pytest.fixture(scope="module")
+def records():
+    return read_records(SYNTH_DIR / "synthetic_test.csv", require_label=True).records[:6]
+
+
+@pytest.fixture(scope="module")
+def documents(records, tmp_path_factory):
+    """(record, spec seed, path) for three records in each of the four formats."""
+    folder = tmp_path_factory.mktemp("docs")
+    return [(r, i, write_document(r, folder / f"{i}.{fmt}", seed=i)) for i, r in enumerate(records[:3]) for fmt in FORMATS]
+
+
+def stated(record, seed: int) -> str:
+    return "\n".join(b.text + " ".join(" ".join(row) for row in b.rows) for b in document_spec(record, seed).blocks)
+
+
+def test_every_format_gives_the_typed_product_and_project_with_their_source(documents):
+    for record, _, path in documents:
+        p = propose(path)
+        assert p.fields["main_product"].value == record.main_product, path.name
+        assert p.fields["tech_project"].value == record.tech_project, path.name
+        assert record.product_use.split(". ")[0] in p.fields["product_use"].value, path.name
+        source = p.fields["tech_project"].sources[0]
+        assert record.tech_project in source.text
+        assert source.where.startswith("p." if path.suffix == ".pdf" else "문단 "), source.where
+
+
+def test_codes_are_proposed_exactly_when_the_document_states_them(documents):
+    for record, seed, path in documents:
+        fields = propose(path).fields
+        text = stated(record, seed)
+        assert ("ksic_code" in fields) == (record.ksic_code in text), path.name
+        assert ("nst_code" in fields) == (record.nst_code in text), path.name
+        if "ksic_code" in fields:
+            assert fields["ksic_code"].value == record.ksic_code and fields["industry_name"].value == record.industry_name
+
+
+def test_running_headers_and_footers_are_not_paragraphs(documents):
+    for record, seed, path in documents:
+        spec = document_spec(record, seed)
+        texts = [p.text for p in read_document(path).paragraphs]
+        assert spec.header not in texts and spec.footer not in texts, path.name
+        assert not any(re.search(r"- \d+ -$", t) for t in texts), path.name  # the PDF footer's page number
+
+
+def test_product_list_table_rows_keep_their_cells(documents):
+    record, _, path = next(d for d in documents if d[2].suffix == ".hwp")
+    rows = [p.cells for p in read_document(path).paragraphs if p.cells]
+    first_product = record.main_product.split(",")[0].strip()
+    assert any(cells[0] == first_product for cells in rows)
+
+
+def test_a_twenty_page_pdf_reports_its_pages(records, tmp_path):
+    doc = read_document(write_document(records[0], tmp_path / "long.pdf", seed=1, pages=20))
+    assert doc.pages >= 20 and {p.page for p in doc.paragraphs} >= {1, doc.pages - 1}
+
+
+def refused(path: Path) -> IntakeError:
+    with pytest.raises(IntakeError) as info:
+        propose(path)
+    assert info.value.message_ko and all("가" <= c <= "힣" for c in info.value.message_ko if c.isalpha() and ord(c) > 127)
+    return info.value
+
+
+def test_encrypted_pdf_is_refused(documents, tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(next(d[2] for d in documents if d[2].suffix == ".pdf")))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    writer.write(tmp_path / "locked.pdf")
+    err = refused(tmp_path / "locked.pdf")
+    assert err.kind == "encrypted" and "암호" in err.message_ko
+
+
+def test_scanned_pdf_without_text_is_refused(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    for _ in range(2):
+        pdf.add_page()
+        pdf.rect(20, 20, 150, 200, style="F")  # a page with marks but no text layer
+    pdf.output(str(tmp_path / "scan.pdf"))
+    err = refused(tmp_path / "scan.pdf")
+    assert err.kind == "scanned" and "스캔" in err.message_ko
+
+
+def test_corrupt_hwp_is_refused(documents, tmp_path):
+    good = next(d[2] for d in documents if d[2].suffix == ".hwp").read_bytes()
+    (tmp_path / "cut.hwp").write_bytes(good[: len(good) // 2])
+    assert refused(tmp_path / "cut.hwp").kind == "corrupt"
+    header = b"HWP Document File".ljust(32, b"\0") + (0x05000300).to_bytes(4, "little") + (1).to_bytes(4, "little")
+    (tmp_path / "garbage.hwp").write_bytes(compound_file({("FileHeader",): header.ljust(256, b"\0"),
+                                                         ("BodyText", "Section0"): b"\x00not deflate" * 40}))
+    err = refused(tmp_path / "garbage.hwp")
+    assert err.kind == "corrupt" and "손상" in err.message_ko
+
+
+def test_other_ole_files_and_password_hwp_are_named(tmp_path):
+    (tmp_path / "old.hwp").write_bytes(compound_file({("WordDocument",): b"x" * 600}))
+    assert refused(tmp_path / "old.hwp").kind == "mismatch"
+    header = b"HWP Document File".ljust(32, b"\0") + (0x05000300).to_bytes(4, "little") + (3).to_bytes(4, "little")
+    (tmp_path / "locked.hwp").write_bytes(compound_file({("FileHeader",): header.ljust(256, b"\0")}))
+    assert refused(tmp_path / "locked.hwp").kind == "encrypted"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(tmp_path):
+    big = tmp_path / "big.pdf"
+    with open(big, "wb") as fh:
+        fh.truncate(MAX_BYTES + 1)  # sparse: no disk used, never read
+    err = refused(big)
+    assert err.kind == "too_large" and "200 MB" in err.message_ko
+
+
+def test_content_that_is_not_what_the_extension_says_is_refused(documents, tmp_path):
+    pdf = next(d[2] for d in documents if d[2].suffix == ".pdf")
+    (tmp_path / "plan.hwp").write_bytes(pdf.read_bytes())
+    err = refused(tmp_path / "plan.hwp")
+    assert err.kind == "mismatch" and "PDF" in err.message_ko
+    docx = next(d[2] for d in documents if d[2].suffix == ".docx")
+    (tmp_path / "plan.hwpx").write_bytes(docx.read_bytes())
+    assert "DOCX" in refused(tmp_path / "plan.hwpx").message_ko
+    (tmp_path / "plan.txt").write_text("주요제품: 양극재", encoding="utf-8")
+    assert refused(tmp_path / "plan.txt").kind == "unsupported"
+
+
+def test_compound_file_writer_is_read_back_by_olefile():
+    streams = {("FileHeader",): b"h" * 256, ("BodyText", "Section0"): bytes(range(256)) * 40, ("DocInfo",): b"d" * 5000}
+    ole = olefile.OleFileIO(io.BytesIO(compound_file(streams)))
+    assert all(ole.openstream(list(path)).read() == data for path, data in streams.items())
+
+
+def test_cli_prints_fields_with_sources_and_json(documents):
+    record, _, path = next(d for d in documents if d[2].suffix == ".docx")
+    runner = CliRunner()
+    text = runner.invoke(app, ["intake", str(path)])
+    assert text.exit_code == 0 and f"주요제품: {record.main_product}" in text.output and "← [문단 " in text.output
+    data = json.loads(runner.invoke(app, ["intake", str(path), "--json"]).output)
+    assert data["format"] == "docx" and data["fields"]["tech_project"]["value"] == record.tech_project
+    assert data["fields"]["tech_project"]["sources"][0]["where"].startswith("문단 ")
+
+
+def test_cli_refusal_is_one_korean_line_and_exit_2(tmp_path):
+    (tmp_path / "x.pdf").write_bytes(b"PK\x03\x04 not a pdf")
+    result = CliRunner().invoke(app, ["intake", str(tmp_path / "x.pdf")])
+    assert result.exit_code == 2 and "확장자(.pdf)" in result.output

@@ -1,0 +1,104 @@
+"""``workbench intake-bench``: how well proposals from generated documents stand in for typed fields.
+
+For held-out records with known items, each format's document is generated, read and proposed; the proposed
+fields are classified and compared with the typed fields' classification (same 1순위?) and with the true item
+(top-3 hit). The time from file to filled form (read + propose) is measured on 20-page PDFs.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from dataclasses import fields as dc_fields
+from pathlib import Path
+
+import numpy as np
+
+from workbench.intake.errors import IntakeError
+from workbench.intake.propose import propose
+from workbench.intake.testdocs.write import FORMATS, write_document
+from workbench.recommend.recommender import Recommender
+from workbench.recommend.text import has_text
+from workbench.schema.record import CompanyRecord
+
+TIMED_PAGES = 20
+
+
+def _key(record: CompanyRecord) -> tuple[str, ...]:
+    return tuple(getattr(record, f.name) for f in dc_fields(record))
+
+
+def _codes(rec: Recommender, records: list[CompanyRecord]) -> dict[tuple[str, ...], list[str]]:
+    """Top-3 item codes per distinct record (a record without text gets none)."""
+    unique = {_key(r): r for r in records if has_text(r)}
+    out = dict.fromkeys(map(_key, records), [])
+    for r, result in zip(unique.values(), rec.recommend_batch(list(unique.values()))):
+        out[_key(r)] = [it.item_code for it in result.items[:3]]
+    return out
+
+
+def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: int = 20,
+                     formats: tuple[str, ...] = FORMATS, log=print) -> dict:
+    """Figures per format and the p95 time of a 20-page PDF; ``records`` carry their true ``item_code``."""
+    logging.getLogger("fpdf").setLevel(logging.ERROR)  # glyphs the font lacks (e.g. superscripts) are dropped
+    proposed: dict[str, list[CompanyRecord]] = {f: [] for f in formats}
+    seconds: dict[str, list[float]] = {f: [] for f in formats}
+    errors: dict[str, int] = dict.fromkeys(formats, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, r in enumerate(records):
+            for fmt in formats:
+                path = write_document(r, Path(tmp) / f"{i}.{fmt}", seed=i)
+                start = time.perf_counter()
+                try:
+                    proposed[fmt].append(propose(path).record())
+                except IntakeError:
+                    errors[fmt] += 1
+                    proposed[fmt].append(CompanyRecord())
+                seconds[fmt].append(time.perf_counter() - start)
+            if (i + 1) % 50 == 0:
+                log(f"[intake-bench] {i + 1}/{len(records)} documents per format")
+        pdf_times = []
+        for i, r in enumerate(records[:timed]):
+            path = write_document(r, Path(tmp) / f"long{i}.pdf", seed=10_000 + i, pages=TIMED_PAGES)
+            start = time.perf_counter()
+            propose(path)
+            pdf_times.append(time.perf_counter() - start)
+    typed = [CompanyRecord(**{k: getattr(r, k) for k in ("ksic_code", "industry_name", "main_product", "product_use",
+                                                          "tech_project", "nst_code")}) for r in records]
+    codes = _codes(rec, typed + [p for f in formats for p in proposed[f]])
+    typed_top = [codes[_key(t)] for t in typed]
+    truth = [r.item_code for r in records]
+    typed_hit3 = float(np.mean([y in t for y, t in zip(truth, typed_top)]))
+    result = {"n": len(records), "model_id": getattr(rec, "model_id_", ""), "typed_top3_hit": typed_hit3,
+              "typed_top1": float(np.mean([bool(t) and t[0] == y for y, t in zip(truth, typed_top)])), "formats": {}}
+    for fmt in formats:
+        top = [codes[_key(p)] for p in proposed[fmt]]
+        hit3 = float(np.mean([y in t for y, t in zip(truth, top)]))
+        result["formats"][fmt] = {
+            "same_top1_as_typed": float(np.mean([bool(t) and bool(u) and t[0] == u[0] for t, u in zip(top, typed_top)])),
+            "top3_hit": hit3, "top3_gap_points": 100 * (typed_hit3 - hit3),
+            "top1": float(np.mean([bool(t) and t[0] == y for y, t in zip(truth, top)])),
+            "refused": errors[fmt], "p95_seconds": float(np.percentile(seconds[fmt], 95))}
+    result["pdf_20_pages"] = {"n": len(pdf_times), "p50_seconds": float(np.percentile(pdf_times, 50)),
+                              "p95_seconds": float(np.percentile(pdf_times, 95))}
+    return result
+
+
+def format_report(r: dict) -> str:
+    lines = [f"intake-bench: {r['n']} held-out records per format, model {r['model_id']}",
+             f"typed fields: top-1 {r['typed_top1']:.3f}, top-3 hit {r['typed_top3_hit']:.3f}",
+             "format  same 1순위 as typed (≥0.90)  top-3 hit  gap (≤3 pts)  top-1  refused  p95 s"]
+    for fmt, f in r["formats"].items():
+        lines.append(f"{fmt:<7} {f['same_top1_as_typed']:>26.3f}  {f['top3_hit']:>9.3f}  {f['top3_gap_points']:>12.1f}"
+                     f"  {f['top1']:.3f}  {f['refused']:>7}  {f['p95_seconds']:.3f}")
+    t = r["pdf_20_pages"]
+    lines.append(f"20-page PDF, file → filled form ({t['n']} files): p50 {t['p50_seconds']:.3f} s, "
+                 f"p95 {t['p95_seconds']:.3f} s (target ≤ 5 s)")
+    return "\n".join(lines)
+
+
+def write_report(r: dict, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(r, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out

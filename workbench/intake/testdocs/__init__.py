@@ -1,0 +1,1 @@
+"""Realistic test documents made from synthetic records, with a known answer, in PDF, DOCX, HWPX and HWP."""

@@ -1,0 +1,20 @@
+"""Write the generated document of a record in any of the four formats."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.intake.testdocs.content import document_spec
+from workbench.intake.testdocs.docx_writer import write_docx
+from workbench.intake.testdocs.hwp_writer import write_hwp
+from workbench.intake.testdocs.hwpx_writer import write_hwpx
+from workbench.intake.testdocs.pdf_writer import write_pdf
+from workbench.schema.record import CompanyRecord
+
+WRITERS = {"pdf": write_pdf, "docx": write_docx, "hwpx": write_hwpx, "hwp": write_hwp}
+FORMATS = tuple(WRITERS)
+
+
+def write_document(record: CompanyRecord, path: str | Path, *, seed: int = 0, pages: int = 0) -> Path:
+    """The record's generated document at ``path``; its extension picks the format."""
+    path = Path(path)
+    return WRITERS[path.suffix.lower().lstrip(".")](document_spec(record, seed, pages), path)
