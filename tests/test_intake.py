@@ -167,3 +167,29 @@ def test_cli_refusal_is_one_korean_line_and_exit_2(tmp_path):
     (tmp_path / "x.pdf").write_bytes(b"PK\x03\x04 not a pdf")
     result = CliRunner().invoke(app, ["intake", str(tmp_path / "x.pdf")])
     assert result.exit_code == 2 and "확장자(.pdf)" in result.output
+
+
+def test_intake_bench_compares_proposed_with_typed_fields(fitted, records):
+    from workbench.intake.bench import format_report, run_intake_bench
+
+    r = run_intake_bench(fitted, records[:3], timed=1, log=lambda _: None)
+    assert set(r["formats"]) == set(FORMATS) and r["pdf_20_pages"]["n"] == 1
+    for f in r["formats"].values():
+        assert 0 <= f["same_top1_as_typed"] <= 1 and f["refused"] == 0
+        assert f["same_as_typed"]["main_product"] == 1.0  # the generated documents state it in every format
+    assert "20-page PDF" in format_report(r)
+
+
+def test_a_folder_of_documents_is_one_row_per_document(documents, tmp_path):
+    from workbench.intake.folder import documents_table
+
+    for _, _, path in documents[:4]:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "broken.hwp").write_bytes(b"%PDF-1.7 not really")
+    (tmp_path / "notes.txt").write_text("ignored", encoding="utf-8")
+    table = documents_table(tmp_path)
+    assert list(table["파일명"]) == sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".txt")
+    assert table.set_index("파일명").loc["broken.hwp", "문서 오류"].startswith("파일 내용이 확장자(.hwp)")
+    good = table[table["문서 오류"] == ""]
+    assert len(good) == 4 and (good["주요제품"] == documents[0][0].main_product).all()
+    assert good["파일 SHA-256"].str.len().eq(64).all()

@@ -1,6 +1,6 @@
 """CLI commands of the batch and learning features; ``register(app)`` adds them to the ``workbench`` app:
 
-* ``workbench classify INPUT.(csv|xlsx) -o OUTPUT.(csv|xlsx) [--engine dask [--scheduler ADDR | --workers N]]``
+* ``workbench classify INPUT.(csv|xlsx)|FOLDER -o OUTPUT.(csv|xlsx) [--engine dask [--scheduler ADDR | --workers N]]``
 * ``workbench report agreement [--out FILE.csv]``
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ from workbench.config import DEFAULT_REVISION
 
 
 def classify_cmd(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="portfolio file (.csv in UTF-8/CP949, or .xlsx)"),
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="portfolio file (.csv in UTF-8/CP949, or .xlsx), or a "
+                                                               "folder of documents (PDF, DOCX, HWP, HWPX)"),
     output: Path = typer.Option(..., "-o", "--output", help="result file (.csv or .xlsx)"),
     model: Path | None = typer.Option(None, help="model folder (default: WORKBENCH_MODEL_DIR or the newest)"),
     engine: str = typer.Option("local", help="local (this process) | dask"),
@@ -37,6 +38,11 @@ def classify_cmd(
     if output.suffix.lower() not in (".csv", ".xlsx"):
         raise typer.BadParameter("the result file must end in .csv or .xlsx", param_hint="--output")
     try:
+        if input_path.is_dir():  # one row per document: its proposed fields (workbench intake)
+            from workbench.intake.folder import write_documents_table
+
+            input_path = write_documents_table(input_path, output.with_name(f"{output.stem}.documents.csv"))
+            typer.echo(f"documents → {input_path}")
         r = classify_file(input_path, output, model_dir=model, engine=engine, scheduler=scheduler, workers=workers,
                           worker_model_dir=worker_model_dir, chunk_size=chunk_size, restart=restart,
                           show_progress=progress)
