@@ -12,9 +12,15 @@ setup:
 # a form message is a few KB: 1 MiB caps what one browser can make the server parse (Bokeh's default is 20 MiB)
 WS_MAX_BYTES ?= 1048576
 
+# LOGIN=1: users log in with a password (argon2id hashes in WORKBENCH_USERS_FILE, default data/users.json, made with
+# `workbench users add NAME --role examiner|admin`); needs PANEL_COOKIE_SECRET. Without it the app says login is off.
+LOGIN ?=
+# more `panel serve` options, e.g. behind a TLS proxy: SERVE_ARGS="--allow-websocket-origin wb.example.kr --use-xheaders"
+SERVE_ARGS ?=
+
 run: setup
 	WORKBENCH_ENCODER=$(ENCODER) .venv/bin/panel serve apps/examiner.py --address $(HOST) --port $(PORT) --num-procs 1 --warm \
-		--websocket-max-message-size $(WS_MAX_BYTES)
+		--websocket-max-message-size $(WS_MAX_BYTES) $(if $(LOGIN),--auth-module apps/auth.py) $(SERVE_ARGS)
 
 # the gemma folder too: its encoder tests need the real model (trained models in tests use e5)
 test:

@@ -132,7 +132,7 @@ def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     url: str = request.getfixturevalue("pg_url")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS judgments, alembic_version CASCADE"))
+        conn.execute(text("DROP TABLE IF EXISTS judgments, export_log, alembic_version CASCADE"))
     engine.dispose()
     return url
 
@@ -163,7 +163,7 @@ def store(db_url: str, open_store: Callable[[str], JudgmentStore]) -> JudgmentSt
 def test_migrations_create_schema(db_url: str, open_store: Callable[[str], JudgmentStore]) -> None:
     store = open_store(db_url)
     schema = inspect(store.engine)
-    assert {"judgments", "alembic_version"} <= set(schema.get_table_names())
+    assert {"judgments", "export_log", "alembic_version"} <= set(schema.get_table_names())
     columns = {c["name"] for c in schema.get_columns("judgments")}
     assert {"id", "created_at", "examiner", "idempotency_key", "supersedes_id", "business_reg_no",
             "recommendations", "decision_type", "final_item_code", "app_version"} <= columns
@@ -176,13 +176,14 @@ def test_migrations_create_schema(db_url: str, open_store: Callable[[str], Judgm
     open_store(db_url)  # upgrade again on open: no-op
     command.upgrade(alembic_config(db_url), "head")  # CLI-style run without a handed-over connection
     with store.engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == head_revision() == "0002"
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
     config = alembic_config()
     config.stdout = io.StringIO()
     command.history(config)
-    assert "<base> -> 0001" in config.stdout.getvalue() and "0001 -> 0002 (head)" in config.stdout.getvalue()
+    assert "<base> -> 0001" in config.stdout.getvalue() and "0001 -> 0002" in config.stdout.getvalue()
+    assert "0002 -> 0003" in config.stdout.getvalue()
 
 
 # --------------------------------------------------------------------------- save / read
@@ -291,6 +292,34 @@ def test_database_refuses_update_and_delete(store: JudgmentStore) -> None:
     assert row is not None and row.final_item_code == "A01010"
     fixed = store.correct(row_id, other())  # a correction is still a new row
     assert fixed.created and store.get(row_id).superseded_by_id == fixed.id
+
+
+def test_export_log_records_and_is_append_only(store: JudgmentStore) -> None:
+    filters = {"date_from": "2026-12-01", "company": "바이오", "examiner": None}
+    first = store.record_export("kim", "admin", "xlsx", filters, 12)
+    second = store.record_export(None, "admin", "csv", {}, 0)  # login off: nobody to name
+    entries = store.exports()
+    assert [e.id for e in entries] == [second, first]  # newest first
+    assert (entries[1].exported_by, entries[1].role, entries[1].file_format, entries[1].filters,
+            entries[1].row_count) == ("kim", "admin", "xlsx", filters, 12)
+    assert entries[1].created_at.tzinfo is not None and entries[0].exported_by is None
+    assert [e.id for e in store.exports(limit=1)] == [second]
+    for statement in ("UPDATE export_log SET exported_by = 'park' WHERE id = :id",
+                      "DELETE FROM export_log WHERE id = :id"):
+        with pytest.raises(sa_exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text(statement), {"id": first})
+    if store.engine.dialect.name == "postgresql":
+        with pytest.raises(sa_exc.DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text("TRUNCATE export_log"))
+    with pytest.raises(StoreError):  # a format the table refuses
+        store.record_export("kim", "admin", "pdf", {}, 1)
+    assert len(store.exports()) == 2
+
+
+def test_list_by_examiner(store: JudgmentStore) -> None:
+    own = store.save(judgment(examiner="kim")).id
+    store.save(judgment(examiner="kim2"))  # a prefix is not a match
+    assert [r.id for r in store.list(examiner="kim")] == [own] and len(store.list()) == 2
 
 
 def test_correction_must_concern_the_same_company(store: JudgmentStore) -> None:

@@ -530,6 +530,95 @@ def test_logged_in_user_is_the_examiner(monkeypatch: pytest.MonkeyPatch, store: 
     assert [r.examiner for r in store.list()] == ["kim.examiner"]
 
 
+# --------------------------------------------------------------------------- roles (issue 13.10)
+
+
+def save_as(fake: FakeRecommender, store: JudgmentStore, examiner: str, company_name: str) -> None:
+    state = ExaminerState(recommender=lambda: fake, store=lambda: store, examiner=examiner, examiner_locked=True)
+    state.form.param.update(**{**VALID, "company_name": company_name})
+    assert state.classify()
+    state.decision = "accept:1"
+    assert state.save()
+
+
+def test_examiner_reads_only_own_history_and_cannot_export(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.auth import Access
+    from workbench.ui.state import ExportRefused
+
+    for examiner, company in [("kim", "가나전자"), ("lee", "다라소재"), ("lee", "마바전자")]:
+        save_as(fake, store, examiner, company)
+    mine = HistoryState(store=lambda: store, access=Access("lee", "examiner"))
+    assert mine.refresh() and sorted(mine.frame["기업명"]) == ["다라소재", "마바전자"]
+    mine.company = "가나"  # another examiner's company, typed or sent by a crafted message
+    assert mine.frame.empty and mine.fetch() == []
+    mine.company = ""
+    assert {r.examiner for r in mine.fetch()} == {"lee"}
+    for kind in ("csv", "xlsx"):  # a crafted call on the state, not only a hidden button
+        with pytest.raises(ExportRefused, match="관리자만"):
+            mine.export(kind)
+    assert store.exports() == []
+
+
+def test_administrator_sees_all_and_every_export_is_recorded(fake: FakeRecommender, store: JudgmentStore) -> None:
+    from workbench.auth import Access
+
+    for examiner, company in [("kim", "가나전자"), ("lee", "다라소재"), ("lee", "마바전자")]:
+        save_as(fake, store, examiner, company)
+    admin = HistoryState(store=lambda: store, access=Access("park", "admin"))
+    assert admin.refresh() and len(admin.frame) == 3
+    admin.company = "전자"
+    assert len(pd.read_csv(admin.export("csv"), encoding="utf-8-sig")) == 2
+    admin.param.update(company="", decision="accept")
+    assert openpyxl.load_workbook(admin.export("xlsx")).active.max_row == 4
+    log = store.exports()
+    assert [(e.exported_by, e.role, e.file_format, e.row_count) for e in log] == [
+        ("park", "admin", "xlsx", 3), ("park", "admin", "csv", 2)]
+    assert log[1].filters == {"date_from": None, "date_to": None, "company": "전자", "item_code": None,
+                              "decision": None, "examiner": None}
+    assert log[0].filters["decision"] == "accept"
+    with pytest.raises(ValueError):
+        admin.export("pdf")
+    assert len(store.exports()) == 2
+
+    class UnloggedStore:  # the export record cannot be written: no file is handed out
+        def list(self, **kwargs: Any) -> Any:
+            return store.list(**kwargs)
+
+        def record_export(self, *args: Any) -> int:
+            raise StoreError("unavailable", "OperationalError")
+
+    with pytest.raises(StoreError):
+        HistoryState(store=lambda: UnloggedStore(), access=Access("park", "admin")).export("csv")
+
+
+def test_app_says_when_login_is_off_and_applies_the_role_of_the_login(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, store: JudgmentStore, fake: FakeRecommender) -> None:
+    import panel as pn
+    from argon2 import PasswordHasher
+
+    import workbench.auth as auth
+    from workbench.ui import create_app
+    from workbench.ui.views import LOGIN_OFF_KO
+
+    local = create_app(recommender=lambda: fake, store=lambda: store)
+    assert "로그인 없이 실행 중" in LOGIN_OFF_KO and "로그인 없이 실행 중" in local.login.object
+    assert local.history_view.exports.visible and not local.history_view.scope.visible
+    local.history.export("csv")
+    assert [(e.exported_by, e.role) for e in store.exports()] == [(None, "admin")]
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    monkeypatch.setenv("WORKBENCH_USERS_FILE", str(tmp_path / "users.json"))
+    auth.UsersFile(tmp_path / "users.json").add("lee", "examiner password", "examiner")
+    monkeypatch.setattr(type(pn.state), "user", property(lambda _self: "lee"))
+    app = create_app(recommender=lambda: fake, store=lambda: store)
+    assert app.history.access == auth.Access("lee", "examiner")
+    assert "로그인: <b>lee</b> (심사역)" in app.login.object and "로그아웃" in app.login.object
+    view = app.history_view
+    assert not view.exports.visible and view.scope.visible
+    assert view._export("csv") is None and "관리자만" in app.history.error  # the download callback refuses
+    assert len(store.exports()) == 1
+
+
 def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -> None:
     """A real recommender's output goes through the same screens: the installed model (``make setup``), else a
     small one trained here with the fast encoder (as under CI, which installs none)."""

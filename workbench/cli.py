@@ -1,10 +1,11 @@
-"""`workbench` command line: taxonomy, data, encoder set-up, training, recommendation, evaluation, batch."""
+"""`workbench` command line: taxonomy, data, encoder set-up, training, recommendation, evaluation, batch, users."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
 
+from workbench.auth.commands import register as register_auth_commands
 from workbench.batch.commands import register as register_batch_commands
 from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, E5_DIR, MODELS_DIR, REPORTS_DIR, SYNTH_DIR
 from workbench.intake.commands import register as register_intake_commands
@@ -18,6 +19,7 @@ app.add_typer(data_app, name="data")
 register_taxonomy_commands(taxonomy_app)
 register_batch_commands(app)
 register_intake_commands(app)
+register_auth_commands(app)
 
 
 @taxonomy_app.command("summary")

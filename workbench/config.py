@@ -23,3 +23,8 @@ DEFAULT_ENCODER = os.environ.get("WORKBENCH_ENCODER", "e5")
 def database_url() -> str:
     """SQLAlchemy URL of the judgment store: ``WORKBENCH_DB_URL`` or an embedded SQLite file."""
     return os.environ.get("WORKBENCH_DB_URL") or f"sqlite:///{DATA_DIR / 'workbench.sqlite3'}"
+
+
+def users_file() -> Path:
+    """Users file of the app's login (names, roles, argon2 hashes): ``WORKBENCH_USERS_FILE`` or ``data/users.json``."""
+    return Path(os.environ.get("WORKBENCH_USERS_FILE") or DATA_DIR / "users.json")

@@ -1,4 +1,4 @@
-"""ORM mapping of the append-only ``judgments`` table (DDL is owned by the Alembic migrations)."""
+"""ORM mapping of the append-only ``judgments`` and ``export_log`` tables (DDL is owned by the Alembic migrations)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -13,6 +13,7 @@ from sqlalchemy import (
     FetchedValue,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     SmallInteger,
     String,
@@ -105,3 +106,22 @@ class Judgment(Base):
     encoder_id: Mapped[str] = mapped_column(String(200))
     model_version: Mapped[str] = mapped_column(String(100))
     app_version: Mapped[str] = mapped_column(String(50))
+
+
+class ExportLog(Base):
+    """One export of the judgment history (who, when, format, filter, row count); rows are never changed."""
+
+    __tablename__ = "export_log"
+    __table_args__ = (
+        CheckConstraint("file_format IN ('csv', 'xlsx')", name="file_format"),
+        CheckConstraint("role IN ('examiner', 'admin')", name="role"),
+        Index("ix_export_log_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=FetchedValue())
+    exported_by: Mapped[str | None] = mapped_column(String(100), doc="logged-in user; NULL when login was off")
+    role: Mapped[str] = mapped_column(String(20))
+    file_format: Mapped[str] = mapped_column(String(10))
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    row_count: Mapped[int] = mapped_column(Integer)

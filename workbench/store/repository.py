@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from workbench.config import database_url
 from workbench.store.db import make_engine, upgrade
 from workbench.store.errors import StoreError, to_store_error
-from workbench.store.models import Judgment
+from workbench.store.models import ExportLog, Judgment
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,19 @@ class SaveResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class ExportLogRow:
+    """One recorded export of the judgment history; ``exported_by`` is ``None`` when login was off."""
+
+    id: int
+    created_at: datetime
+    exported_by: str | None
+    role: str
+    file_format: str
+    filters: dict[str, Any]
+    row_count: int
+
+
 class JudgmentStore:
     """Append-only judgment store; opening it migrates the database to the newest schema.
 
@@ -216,12 +229,14 @@ class JudgmentStore:
         decision_type: str | None = None,
         include_superseded: bool = True,
         limit: int | None = None,
+        examiner: str | None = None,
     ) -> builtins.list[JudgmentRow]:
         """Saved judgments, newest first.
 
         ``date_from``/``date_to`` bound ``created_at`` inclusively (a ``date`` means the whole UTC day;
         a naive ``datetime`` is read as UTC). ``company`` matches a substring of 기업명 or of the
-        사업자등록번호 digits; ``item_code`` matches ``final_item_code`` exactly.
+        사업자등록번호 digits; ``item_code`` matches ``final_item_code`` exactly; ``examiner`` matches the
+        examiner exactly (an examiner's own history).
         """
         if decision_type is not None and decision_type not in DECISION_TYPES:
             raise ValueError(f"decision_type must be one of {DECISION_TYPES}, got {decision_type!r}")
@@ -245,6 +260,8 @@ class JudgmentStore:
             conditions.append(Judgment.final_item_code == item_code)
         if decision_type is not None:
             conditions.append(Judgment.decision_type == decision_type)
+        if examiner is not None:
+            conditions.append(Judgment.examiner == examiner)
         if not include_superseded:
             conditions.append(successor.is_(None))
         stmt = stmt.where(*conditions).order_by(Judgment.created_at.desc(), Judgment.id.desc()).limit(limit)
@@ -273,6 +290,25 @@ class JudgmentStore:
         )
         with self._session("latest_per_company") as session:
             return _rows(session, stmt)
+
+    def record_export(self, exported_by: str | None, role: str, file_format: str, filters: dict[str, Any],
+                      row_count: int) -> int:
+        """Append one export to ``export_log``; its id. Raises StoreError (the caller then hands out no file)."""
+        entry = ExportLog(exported_by=exported_by, role=role, file_format=file_format, filters=filters,
+                          row_count=row_count)
+        with self._session("record_export") as session:
+            session.add(entry)
+            session.commit()
+            log.info("export recorded id=%d by=%s format=%s rows=%d", entry.id, exported_by, file_format, row_count)
+            return entry.id
+
+    def exports(self, limit: int | None = None) -> builtins.list[ExportLogRow]:
+        """Recorded exports, newest first."""
+        stmt = select(ExportLog).order_by(ExportLog.created_at.desc(), ExportLog.id.desc()).limit(limit)
+        with self._session("exports") as session:
+            return [ExportLogRow(id=e.id, created_at=e.created_at, exported_by=e.exported_by, role=e.role,
+                                 file_format=e.file_format, filters=e.filters, row_count=e.row_count)
+                    for e in session.scalars(stmt)]
 
     def _insert(self, judgment: NewJudgment, supersedes_id: int | None) -> SaveResult:
         key = judgment.idempotency_key

@@ -12,7 +12,9 @@ from functools import partial
 
 import panel as pn
 
+from workbench.auth import Access
 from workbench.store import JudgmentStore
+from workbench.ui.login import LOGOUT_URL, users
 from workbench.ui.state import (ExaminerState, FormState, HistoryState, RecommenderLike, shared_recommender,
                                 shared_store, store_problem, warm_up)
 from workbench.ui.views import TITLE, ExaminerApp
@@ -37,14 +39,17 @@ def create_app(recommender: Callable[[], RecommenderLike] | None = None,
 
     ``recommender``: zero-argument factory of an object with ``.recommend(record)``; default the process-wide
     :func:`workbench.ui.state.shared_recommender`. ``store``: factory of a ``JudgmentStore``; default the
-    process-wide store for ``store_url`` (default ``workbench.config.database_url()``).
+    process-wide store for ``store_url`` (default ``workbench.config.database_url()``). The session's role comes
+    from the users file (``workbench.config.users_file()``) for the logged-in user.
     """
     store_factory = store or partial(shared_store, store_url)
     user = current_user()
+    access = Access.for_user(user, users())
     state = ExaminerState(recommender=recommender or shared_recommender, store=store_factory,
                           examiner=user or "", examiner_locked=user is not None)
-    return ExaminerApp(state=state, history=HistoryState(store=store_factory),
-                       store_problem="" if store else store_problem(store_url))
+    return ExaminerApp(state=state, history=HistoryState(store=store_factory, access=access),
+                       store_problem="" if store else store_problem(store_url),
+                       logout_url=f"{pn.state.base_url.rstrip('/')}{LOGOUT_URL}")
 
 
 def guard_personal_data_in_logs() -> None:

@@ -2,7 +2,9 @@
 
 * :class:`FormState` — the input form: values, KSIC 업종명 suggestion, validation with Korean messages.
 * :class:`ExaminerState` — 판별 → 결과 → 재분류/저장 flow, the examiner's decision and idempotent saving.
-* :class:`HistoryState` — saved judgments with filters, the selected row and CSV/XLSX export.
+* :class:`HistoryState` — saved judgments with filters, the selected row and CSV/XLSX export, within the
+  session's :class:`workbench.auth.Access` (an examiner reads only their own judgments; only an administrator
+  exports, and every export is recorded).
 
 The recommender and the judgment store are injected as zero-argument factories; the app passes the
 process-wide ones (:func:`shared_recommender`, :func:`shared_store`), tests pass fakes.
@@ -26,6 +28,7 @@ from typing import Any, Protocol
 import pandas as pd
 import param
 
+from workbench.auth import LOCAL_ACCESS, Access
 from workbench.config import DEFAULT_REVISION, database_url
 from workbench.recommend.types import Recommendation
 from workbench.schema.record import REQUIRED_FIELDS, SPEC_BY_NAME, CompanyRecord, FieldError, validate_record
@@ -533,8 +536,24 @@ DECISION_FILTERS = {"전체": "", **{label: key for key, label in DECISION_LABEL
 HISTORY_COLUMNS = ["번호", "저장일시", "심사역", "기업명", "최종 품목코드", "최종 품목명", "판정", "검토필요", "정정"]
 
 
+class ExportRefused(PermissionError):
+    """This session may not export; ``message_ko`` says so."""
+
+    def __init__(self, message_ko: str) -> None:
+        self.message_ko = message_ko
+        super().__init__(message_ko)
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
 class HistoryState(param.Parameterized):
-    """Saved judgments: filters, the listed rows, the selected row and exports."""
+    """Saved judgments: filters, the listed rows, the selected row and exports.
+
+    What the session may see and do is its :class:`Access`, fixed on the server at construction and kept out of
+    the parameters (which a browser message can reach): an examiner's rows are only their own, whatever the
+    filters, and only an administrator exports.
+    """
 
     date_from = param.CalendarDate(default=None, allow_None=True, label="시작일")
     date_to = param.CalendarDate(default=None, allow_None=True, label="종료일")
@@ -547,9 +566,15 @@ class HistoryState(param.Parameterized):
     selected_id = param.Integer(default=None, allow_None=True)
     error = param.String(default="")
 
-    def __init__(self, store: Callable[[], JudgmentStore] = shared_store, **params: Any) -> None:
+    def __init__(self, store: Callable[[], JudgmentStore] = shared_store, access: Access = LOCAL_ACCESS,
+                 **params: Any) -> None:
         super().__init__(**params)
         self._store_factory = store
+        self._access = access
+
+    @property
+    def access(self) -> Access:
+        return self._access
 
     def item_code(self) -> str | None:
         return self.item.strip().split(" ", 1)[0].upper() if self.item.strip() else None
@@ -563,7 +588,15 @@ class HistoryState(param.Parameterized):
         """Rows matching the filters, newest first (raises StoreError)."""
         start, end = self._bounds()
         return self._store_factory().list(date_from=start, date_to=end, company=self.company.strip() or None,
-                                          item_code=self.item_code(), decision_type=self.decision or None)
+                                          item_code=self.item_code(), decision_type=self.decision or None,
+                                          examiner=self._access.history_examiner)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters of the listed rows, as recorded with an export."""
+        return {"date_from": self.date_from.isoformat() if self.date_from else None,
+                "date_to": self.date_to.isoformat() if self.date_to else None,
+                "company": self.company.strip() or None, "item_code": self.item_code(),
+                "decision": self.decision or None, "examiner": self._access.history_examiner}
 
     def refresh(self) -> bool:
         """Re-read the rows; on a database error keep the old rows and set :attr:`error`."""
@@ -591,11 +624,19 @@ class HistoryState(param.Parameterized):
         return next((r for r in self.rows if r.id == self.selected_id), None)
 
     def export(self, kind: str) -> io.BytesIO:
-        """The filtered judgments as CSV (UTF-8 with BOM) or XLSX bytes (re-read from the database)."""
+        """The filtered judgments as CSV (UTF-8 with BOM) or XLSX bytes (re-read from the database), recorded in
+        the export log first: no file without its record. Raises ExportRefused for a session that may not export,
+        StoreError when the database (or the record) fails."""
+        if not self._access.can_export:
+            log.warning("export refused: %s is %s", self._access.user, self._access.role)
+            raise ExportRefused("판별 이력 내보내기는 관리자만 할 수 있습니다. 필요하면 관리자에게 요청하세요.")
+        if kind not in EXPORT_FORMATS:
+            raise ValueError(f"export format must be one of {EXPORT_FORMATS}, got {kind!r}")
         rows = self.fetch()
         buffer = io.BytesIO()
         (export_xlsx if kind == "xlsx" else export_csv)(rows, buffer)
         buffer.seek(0)
+        self._store_factory().record_export(self._access.user, self._access.role, kind, self.filters(), len(rows))
         return buffer
 
     def export_filename(self, kind: str) -> str:

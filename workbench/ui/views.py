@@ -14,13 +14,14 @@ from typing import Any
 import panel as pn
 import param
 
+from workbench.auth import ROLE_LABELS_KO, Access
 from workbench.recommend.types import ItemRecommendation, Keyword, Recommendation
 from workbench.schema.record import SPEC_BY_NAME, CompanyRecord
 from workbench.store import JudgmentRow, StoreError
 from workbench.store.export import DECISION_LABELS_KO
 from workbench.taxonomy.supports import load_supports, supports_for
 from workbench.ui.highlight import escape, highlight_field
-from workbench.ui.state import DECISION_FILTERS, KST, ExaminerState, FormState, HistoryState
+from workbench.ui.state import DECISION_FILTERS, KST, ExaminerState, ExportRefused, FormState, HistoryState
 
 
 TITLE = "혁신성장 품목 자동판별"
@@ -87,6 +88,18 @@ def alert_html(message: str, kind: str = "danger") -> str:
     if not message:
         return ""
     return f'<div class="alert alert-{escape(kind)}" role="alert">{escape(message)}</div>'
+
+
+LOGIN_OFF_KO = ("로그인 없이 실행 중: 심사역 이름은 입력한 그대로 저장되며, 누구나 모든 판별 이력을 보고 내보낼 수 "
+                "있습니다. 여러 사람이 쓰는 서버에서는 로그인을 켜세요.")
+
+
+def login_html(access: Access, logout_url: str = "/logout") -> str:
+    """Who is logged in, with their role and a logout link; without login a warning saying so (escaped)."""
+    if not access.login:
+        return alert_html(LOGIN_OFF_KO, "warning")
+    return (f'<div class="muted login-user">로그인: <b>{escape(access.user)}</b> ({escape(ROLE_LABELS_KO[access.role])})'
+            f' · <a href="{escape(logout_url)}">로그아웃</a></div>')
 
 
 def format_brn(value: str) -> str:
@@ -530,6 +543,12 @@ class HistoryView(pn.viewable.Viewer):
         self.xlsx = pn.widgets.FileDownload(callback=partial(self._export, "xlsx"), filename="판별이력.xlsx",
                                             label="XLSX 내보내기", color="default", icon="file-spreadsheet",
                                             width=160)
+        # hidden for an examiner; HistoryState.export refuses anyway, whatever the browser sends
+        access = h.access
+        self.exports = pn.Row(self.csv, self.xlsx, visible=access.can_export)
+        scope = (f"심사역 {access.user}의 판별만 표시됩니다. 내보내기는 관리자만 할 수 있습니다."
+                 if access.history_examiner else "")
+        self.scope = _html(f'<div class="muted history-scope">{escape(scope)}</div>', visible=bool(scope))
 
     def refresh(self) -> None:
         if not self.history.refresh():
@@ -538,7 +557,7 @@ class HistoryView(pn.viewable.Viewer):
     def _export(self, kind: str) -> Any:
         try:
             return self.history.export(kind)
-        except StoreError as exc:
+        except (StoreError, ExportRefused) as exc:
             self.history.error = exc.message_ko
             notify("error", exc.message_ko, duration=0)
             return None
@@ -548,7 +567,8 @@ class HistoryView(pn.viewable.Viewer):
             pn.FlexBox(self.date_from, self.date_to, self.company, self.item, self.decision, self.refresh_button,
                        align_items="flex-end", sizing_mode="stretch_width"),
             self.error,
-            pn.Row(self.csv, self.xlsx),
+            self.scope,
+            self.exports,
             self.table,
             pn.Card(self.detail, title="저장된 판별 내용", collapsible=False, sizing_mode="stretch_width"),
             sizing_mode="stretch_width")
@@ -563,9 +583,11 @@ class ExaminerApp(pn.viewable.Viewer):
     state = param.ClassSelector(class_=ExaminerState)
     history = param.ClassSelector(class_=HistoryState)
     store_problem = param.String(default="", doc="Korean message when the judgment store is misconfigured.")
+    logout_url = param.String(default="/logout", doc="The login's logout page (under the server's prefix).")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        self.login = _html(login_html(self.history.access, self.logout_url), css_classes=["login-status"])
         self.store_alert = _html(alert_html(self.store_problem, "danger"), visible=bool(self.store_problem),
                                  css_classes=["store-alert"])
         self.input_view = InputForm(state=self.state)
@@ -586,7 +608,7 @@ class ExaminerApp(pn.viewable.Viewer):
             self.history_view.refresh()
 
     def __panel__(self) -> pn.viewable.Viewable:
-        return pn.Column(self.store_alert, self.tabs, sizing_mode="stretch_width")
+        return pn.Column(self.login, self.store_alert, self.tabs, sizing_mode="stretch_width")
 
     def template(self) -> pn.template.FastListTemplate:
         """The page: FastListTemplate titled :data:`TITLE` with this app as its main area."""
