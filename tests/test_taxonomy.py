@@ -78,8 +78,9 @@ def test_rev6_only_adtech_is_official(rev6):
     # the official item's field and theme are official too; every other theme is provisional
     assert rev6.field_by_code["I30"].code_status == "official"
     assert [t.code for t in rev6.themes if t.code_status == "official"] == ["I"]
-    assert rev6.describe("I30003") == {"item_code": "I30003", "item_name": "애드테크", "field_code": "I30",
-                                       "field_name": "지식서비스", "theme_code": "I", "theme_name": "융합지식서비스"}
+    assert rev6.describe("I30003") == {"item_code": "I30003", "code_status": "official", "item_name": "애드테크",
+                                       "field_code": "I30", "field_name": "지식서비스", "theme_code": "I",
+                                       "theme_name": "융합지식서비스"}
 
 
 def test_rev6_item_field_theme_consistent(rev6):

@@ -63,10 +63,20 @@ def chosen_item_code(row: JudgmentRow) -> str | None:
     return None
 
 
+def current_item_code(row: JudgmentRow, code: str | None, taxonomy: Taxonomy) -> str | None:
+    """A code saved with ``row`` as ``taxonomy`` has it today: official-code imports since the save applied
+    (codes of another revision are returned as they are)."""
+    if code is None or row.taxonomy_revision != taxonomy.revision:
+        return code
+    return taxonomy.current_code(code, row.codes_version or 0)
+
+
 def judgment_record(row: JudgmentRow, item_code: str, taxonomy: Taxonomy | None = None) -> CompanyRecord:
     labels = {"item_code": item_code, "item_name": row.final_item_name or "", "revision": row.taxonomy_revision}
     if taxonomy is not None and item_code in taxonomy.item_by_code:
-        labels.update(taxonomy.describe(item_code))
+        info = taxonomy.describe(item_code)
+        labels.update({k: info[k] for k in ("item_code", "item_name", "field_code", "field_name", "theme_code",
+                                             "theme_name")})
         labels["revision"] = taxonomy.revision
     return CompanyRecord(
         company_name=row.company_name, business_reg_no=row.business_reg_no, ceo_name=row.ceo_name,
@@ -82,7 +92,7 @@ def saved_judgments(store: JudgmentStore, taxonomy: Taxonomy | None = None) -> S
     for row in store.latest_per_company():
         out.counts[row.decision_type] += 1
         reg_no = normalize_brn(row.business_reg_no)
-        code = chosen_item_code(row)
+        code = chosen_item_code(row) if taxonomy is None else current_item_code(row, chosen_item_code(row), taxonomy)
         if code is None:
             out.none_reg_nos.add(reg_no)
         elif taxonomy is not None and code not in taxonomy.item_by_code:
@@ -156,6 +166,7 @@ def report_theme(row: JudgmentRow, taxonomy: Taxonomy) -> tuple[str, str]:
         code = ranked.get(1, {}).get("item_code")
     else:
         code = chosen_item_code(row)
+    code = current_item_code(row, code, taxonomy)
     if code not in taxonomy.item_by_code:
         return UNKNOWN_THEME
     info = taxonomy.describe(code)

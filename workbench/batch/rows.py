@@ -12,12 +12,13 @@ from workbench.recommend.text import TEXT_ORDER, has_text
 from workbench.recommend.types import Recommendation
 from workbench.schema.ingest import IngestError, canonical_columns
 from workbench.schema.record import SPEC_BY_NAME, TECH_FIELDS, TEXT_ERROR_CODES, CompanyRecord, validate_record
+from workbench.taxonomy.model import code_status_ko
 
 ROW_KEY = "_row"  # 0-based input position, kept in the checkpoint only
 RANKS = 3
 CONFIDENCE_COLUMNS = [f"추천{r} 신뢰도" for r in range(1, RANKS + 1)]
 RESULT_COLUMNS: list[str] = [
-    *(h for r in range(1, RANKS + 1) for h in (f"추천{r} 품목코드", f"추천{r} 품목명", f"추천{r} 신뢰도")),
+    *(h for r in range(1, RANKS + 1) for h in (f"추천{r} 품목코드", f"추천{r} 코드 상태", f"추천{r} 품목명", f"추천{r} 신뢰도")),
     "검토 필요", "검토 사유", "경고", "주요 키워드", "오류", "모델 ID",
 ]
 CODE_FIELDS = ("ksic_code", "nst_code")  # codes that are checked and, when malformed, ignored for scoring
@@ -136,6 +137,7 @@ def result_row(row: int, rec: Recommendation) -> dict:
     out: dict = {ROW_KEY: row, **{c: "" for c in RESULT_COLUMNS}}
     for it in rec.items[:RANKS]:
         out[f"추천{it.rank} 품목코드"] = it.item_code
+        out[f"추천{it.rank} 코드 상태"] = code_status_ko(it.code_status)
         out[f"추천{it.rank} 품목명"] = it.item_name
         out[f"추천{it.rank} 신뢰도"] = round(float(it.confidence), 4)
     out["검토 필요"] = YES if rec.review_required else NO

@@ -414,7 +414,8 @@ class Recommender:
             shutil.copytree(bundle, folder / ENCODER_SUBDIR, dirs_exist_ok=True)
         manifest = {
             "format_version": FORMAT_VERSION, "model_id": self.model_id_, "created": datetime.now(timezone.utc).isoformat(),
-            "taxonomy_revision": self.revision, "encoder_id": self.encoder_.id, "encoder": self.encoder,
+            "taxonomy_revision": self.revision, "codes_version": self.taxonomy_.codes_version,
+            "encoder_id": self.encoder_.id, "encoder": self.encoder,
             "head_backend": self.head_.backend, "training_data_hash": self.training_data_hash_,
             "n_train": len(self.train_meta_), "items": self.items_, "fusion": asdict(self.fusion_),
             "fusions": {p: asdict(f) for p, f in self.fusions_.items()},
@@ -442,7 +443,9 @@ class Recommender:
         self.tuning_ = m.get("tuning")
         if self.encoder_.id != m["encoder_id"]:
             raise ValueError(f"{folder}: trained with encoder {m['encoder_id']}, but {self.encoder_.id} is installed")
-        self.items_ = m["items"]
+        # codes as the revision has them today: an official code import since training renamed some
+        codes_version = m.get("codes_version", 0)
+        self.items_ = [self.taxonomy_.current_code(c, codes_version) for c in m["items"]]
         self.head_ = load_head(folder / "head.npz")
         arrays = np.load(folder / "arrays.npz")
         self.definition_vectors_, self.knn_labels_ = arrays["definition_vectors"], arrays["knn_labels"]
@@ -460,7 +463,8 @@ class Recommender:
             self.lexical_ = LexicalDefinitions.empty(len(self.items_))
         self.knn_index_ = HnswIndex.load(folder, "knn")
         self.definition_index_ = HnswIndex.load(folder, "definitions")
-        self.train_meta_ = json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))
+        self.train_meta_ = [{**meta, "item_code": self.taxonomy_.current_code(meta["item_code"], codes_version)}
+                            for meta in json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))]
         # saved before evidence profiles (format ≤ 4): records without codes use the one fusion, short records
         # its calibrated short variant
         saved = m.get("fusions", {})

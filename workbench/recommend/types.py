@@ -39,6 +39,11 @@ class ItemRecommendation:
     keywords: list[Keyword] = field(default_factory=list)
     precedents: list[Precedent] = field(default_factory=list)
     scores: dict[str, float] = field(default_factory=dict)  # per part: head, knn, definition
+    code_status: str = "provisional"  # official | provisional (assigned by the workbench: shown as 임시 코드)
+
+    @property
+    def provisional(self) -> bool:
+        return self.code_status != "official"
 
 
 @dataclass

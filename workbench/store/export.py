@@ -11,6 +11,7 @@ import pandas as pd
 
 from workbench.schema.cells import safe_frame
 from workbench.store.repository import MAX_RECOMMENDATIONS, JudgmentRow
+from workbench.taxonomy.model import code_status_ko
 from workbench.taxonomy.supports import supports_for
 
 DECISION_LABELS_KO = {"accept": "추천 채택", "other": "다른 품목 선택", "none": "해당 없음"}
@@ -18,7 +19,7 @@ DECISION_LABELS_KO = {"accept": "추천 채택", "other": "다른 품목 선택"
 _RECOMMENDATION_HEADERS = [
     header
     for rank in range(1, MAX_RECOMMENDATIONS + 1)
-    for header in (f"추천{rank} 품목코드", f"추천{rank} 품목명", f"추천{rank} 신뢰도")
+    for header in (f"추천{rank} 품목코드", f"추천{rank} 코드 상태", f"추천{rank} 품목명", f"추천{rank} 신뢰도")
 ]
 
 COLUMNS_KO: list[str] = [
@@ -41,6 +42,7 @@ COLUMNS_KO: list[str] = [
     "판정",
     "채택 순위",
     "최종 품목코드",
+    "최종 코드 상태",
     "최종 품목명",
     "연계 우대지원",
     "의견",
@@ -61,7 +63,8 @@ def _record(row: JudgmentRow) -> dict[str, Any]:
     recommended: list[Any] = []
     for rank in range(1, MAX_RECOMMENDATIONS + 1):
         rec = next((r for i, r in enumerate(row.recommendations) if r.get("rank", i + 1) == rank), {})
-        recommended += [rec.get("item_code"), rec.get("item_name"), rec.get("confidence")]
+        recommended += [rec.get("item_code"), code_status_ko(rec.get("code_status")) if rec else None,
+                        rec.get("item_name"), rec.get("confidence")]
     reg_no = row.business_reg_no
     values = [
         row.id,
@@ -83,6 +86,7 @@ def _record(row: JudgmentRow) -> dict[str, Any]:
         DECISION_LABELS_KO[row.decision_type],
         row.accepted_rank,
         row.final_item_code,
+        code_status_ko(row.code_status) if row.final_item_code else None,
         row.final_item_name,
         "; ".join(str(s) for s in supports_for(row.decision_type)),
         row.comment,

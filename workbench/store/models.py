@@ -106,6 +106,8 @@ class Judgment(Base):
     encoder_id: Mapped[str] = mapped_column(String(200))
     model_version: Mapped[str] = mapped_column(String(100))
     app_version: Mapped[str] = mapped_column(String(50))
+    code_status: Mapped[str | None] = mapped_column(String(12))  # of final_item_code: official | provisional
+    codes_version: Mapped[int | None] = mapped_column(Integer)  # Taxonomy.codes_version when saved
 
 
 class ExportLog(Base):

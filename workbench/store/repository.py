@@ -23,6 +23,7 @@ from workbench.store.models import ExportLog, Judgment
 log = logging.getLogger(__name__)
 
 DECISION_TYPES = ("accept", "other", "none")
+CODE_STATUSES = ("official", "provisional")
 MAX_RECOMMENDATIONS = 3
 
 
@@ -54,6 +55,9 @@ class _JudgmentFields:
     final_item_code: str | None = None
     final_item_name: str | None = None
     comment: str | None = None
+    # the final code's status when saved: official | provisional (임시 코드); None for 해당 없음 and old rows
+    code_status: str | None = None
+    codes_version: int | None = None  # the revision's official-code import the code belongs to
     # provenance
     taxonomy_revision: str
     model_id: str
@@ -116,8 +120,10 @@ class NewJudgment(_JudgmentFields):
         kind, rank, code = self.decision_type, self.accepted_rank, self.final_item_code
         if kind not in DECISION_TYPES:
             raise ValueError(f"decision_type must be one of {DECISION_TYPES}, got {kind!r}")
+        if self.code_status not in (None, *CODE_STATUSES):
+            raise ValueError(f"code_status must be one of {CODE_STATUSES}, got {self.code_status!r}")
         if kind == "none":
-            if rank is not None or code is not None or self.final_item_name is not None:
+            if rank is not None or code is not None or self.final_item_name is not None or self.code_status:
                 raise ValueError("decision_type 'none' (해당 없음) takes no accepted_rank or final item")
             return
         if not isinstance(code, str) or not code.strip():
@@ -146,6 +152,12 @@ class JudgmentRow(_JudgmentFields):
     created_at: datetime
     supersedes_id: int | None = None
     superseded_by_id: int | None = None
+
+    @property
+    def provisional_code(self) -> bool:
+        """The final item code was a workbench-assigned 임시 코드 when saved (rows saved before the status was
+        recorded count as provisional: no official code existed then)."""
+        return self.final_item_code is not None and self.code_status != "official"
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""`workbench taxonomy diff` and `workbench taxonomy reembed` (registered on the CLI's taxonomy sub-app).
+"""`workbench taxonomy diff`, `reembed` and `import-codes` (registered on the CLI's taxonomy sub-app).
 
 Wire-up in ``workbench/cli.py``::
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from workbench.config import DEFAULT_ENCODER, EMBEDDINGS_DIR, MODELS_DIR
+from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, EMBEDDINGS_DIR, MODELS_DIR, TAXONOMY_DIR
 
 # Models carried over to a HYPOTHETICAL revision go here by default, never under embeddings/models: the examiner
 # app serves the newest model of that folder and must not switch to a test fixture's criteria.
@@ -108,10 +108,37 @@ def reembed_command(new: str = typer.Argument(..., help="new revision id, e.g. 7
     typer.echo(f"wrote {folder}")
 
 
+def import_codes_command(table: Path = typer.Argument(..., help="official code table (CSV/XLSX): 품목명, 품목코드 "
+                                                          "[, 테마코드, 테마명, 분야코드, 분야명]"),
+                         revision: str = typer.Option(DEFAULT_REVISION, "--revision", help="revision id, e.g. 6"),
+                         dry_run: bool = typer.Option(False, "--dry-run", help="report only, write nothing"),
+                         taxonomy_dir: Path = typer.Option(TAXONOMY_DIR, "--taxonomy-dir",
+                                                           help="folder of the revisions (default: taxonomy/)")) -> None:
+    """Replace provisional codes of a revision by the official ones, matching items by name (data only).
+
+    Exits with 1 and writes nothing when a name matches no item or codes clash; the report names each case.
+    """
+    from workbench.taxonomy.official import import_codes
+
+    try:
+        report = import_codes(table, revision, taxonomy_dir, dry_run=dry_run)
+    except (KeyError, ValueError) as exc:  # unknown revision, unreadable table, missing columns
+        typer.echo(str(exc.args[0] if isinstance(exc, KeyError) else exc), err=True)
+        raise typer.Exit(2) from None
+    for line in report.lines():
+        typer.echo(line)
+    if dry_run and report.ok:
+        typer.echo("--dry-run: 아무것도 쓰지 않았습니다.")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 def register(taxonomy_app: typer.Typer) -> None:
-    """Add ``diff`` and ``reembed`` to the ``workbench taxonomy`` sub-app."""
+    """Add ``diff``, ``reembed`` and ``import-codes`` to the ``workbench taxonomy`` sub-app."""
     taxonomy_app.command("diff")(diff_command)
     taxonomy_app.command("reembed")(reembed_command)
+    taxonomy_app.command("import-codes")(import_codes_command)
 
 
-__all__ = ["HYPOTHETICAL_MODELS_DIR", "diff_command", "newest_model", "reembed_command", "register"]
+__all__ = ["HYPOTHETICAL_MODELS_DIR", "diff_command", "import_codes_command", "newest_model", "reembed_command",
+           "register"]

@@ -1,8 +1,9 @@
 """Load and validate criteria revisions stored as data under ``taxonomy/<dir>/``.
 
 A revision folder holds ``revision.json``, ``themes.csv``, ``fields.csv``, ``items.csv`` and optionally
-``ksic_links.csv``. Codes follow theme letter + 2-digit field + 3-digit item (e.g. I30003); each code carries
-``code_status`` (official | provisional), so official codes replace provisional ones by editing data only.
+``ksic_links.csv`` and ``code_history.csv``. Codes follow theme letter + 2-digit field + 3-digit item (e.g. I30003);
+each code carries ``code_status`` (official | provisional), so official codes replace provisional ones by editing
+data only (``workbench taxonomy import-codes``, which records every replaced code in ``code_history.csv``).
 """
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from workbench.config import DEFAULT_REVISION, TAXONOMY_DIR
-from workbench.taxonomy.model import Field, Item, KsicLink, Taxonomy, Theme
+from workbench.taxonomy.model import CodeChange, Field, Item, KsicLink, Taxonomy, Theme
 
 THEME_RE = re.compile(r"^[A-Z]$")
 FIELD_RE = re.compile(r"^[A-Z]\d{2}$")
 ITEM_RE = re.compile(r"^[A-Z]\d{5}$")
 CODE_STATUSES = {"official", "provisional"}
+CODE_HISTORY_FILE = "code_history.csv"
 
 
 class TaxonomyError(ValueError):
@@ -139,8 +141,21 @@ def load_revision_dir(folder: Path) -> Taxonomy:
             except ValueError:
                 raise TaxonomyError(p, n, "rank/score are not numbers") from None
 
+    history: list[CodeChange] = []
+    p = folder / CODE_HISTORY_FILE
+    if p.exists():
+        for n, r in _read_csv(p, ["version", "old_code", "new_code", "item_name"]):
+            _check(r["version"].isdigit() and int(r["version"]) > 0, p, n, f"version {r['version']!r} is not 1, 2, …")
+            _check(bool(ITEM_RE.match(r["old_code"])) and bool(ITEM_RE.match(r["new_code"])), p, n,
+                   "old_code/new_code are not a letter + 5 digits")
+            history.append(CodeChange(int(r["version"]), r["old_code"], r["new_code"], r["item_name"]))
+        latest = max((c.version for c in history), default=0)
+        for n, c in enumerate(history, start=2):
+            _check(c.version < latest or c.new_code in seen, p, n, f"new_code {c.new_code!r} is not an item code")
+
     return Taxonomy(revision=revision, label=meta.get("label", revision), hypothetical=bool(meta.get("hypothetical")),
-                    themes=themes, fields=fields, items=items, ksic_links=links, source=meta.get("source", ""))
+                    themes=themes, fields=fields, items=items, ksic_links=links, source=meta.get("source", ""),
+                    code_history=history)
 
 
 def revision_dirs(root: Path = TAXONOMY_DIR) -> dict[str, Path]:

@@ -37,7 +37,7 @@ from workbench.store.db import check_url
 from workbench.store.export import DECISION_LABELS_KO
 from workbench.taxonomy.ksic import ksic_tables
 from workbench.taxonomy.loader import load_taxonomy
-from workbench.taxonomy.model import Taxonomy
+from workbench.taxonomy.model import Taxonomy, code_status_ko
 
 log = logging.getLogger(__name__)
 
@@ -415,6 +415,8 @@ class ExaminerState(param.Parameterized):
             nst_code=record.nst_code,
             recommendations=rec.to_dict()["items"],
             review_flag=bool(rec.review_required),
+            code_status=self.taxonomy.item(code).code_status if code else None,
+            codes_version=self.taxonomy.codes_version if code else None,
             warnings=list(rec.warnings),
             decision_type=kind,
             accepted_rank=rank,
@@ -533,7 +535,8 @@ class ExaminerState(param.Parameterized):
 # --------------------------------------------------------------------------- 판별 이력
 
 DECISION_FILTERS = {"전체": "", **{label: key for key, label in DECISION_LABELS_KO.items()}}
-HISTORY_COLUMNS = ["번호", "저장일시", "심사역", "기업명", "최종 품목코드", "최종 품목명", "판정", "검토필요", "정정"]
+HISTORY_COLUMNS = ["번호", "저장일시", "심사역", "기업명", "최종 품목코드", "코드 상태", "최종 품목명", "판정", "검토필요",
+                   "정정"]
 
 
 class ExportRefused(PermissionError):
@@ -618,6 +621,17 @@ class HistoryState(param.Parameterized):
     def select_index(self, index: int | None) -> None:
         """Select the row at ``index`` of :attr:`frame` (``None`` clears)."""
         self.selected_id = int(self.frame.iloc[index]["번호"]) if index is not None and index < len(self.frame) else None
+    @staticmethod
+    def current_code(row: JudgmentRow | None) -> str | None:
+        """The code today of the row's final item, when an official code import changed it since the save."""
+        if row is None or not row.final_item_code:
+            return None
+        try:
+            code = load_taxonomy(row.taxonomy_revision).current_code(row.final_item_code, row.codes_version or 0)
+        except KeyError:  # a revision no longer shipped
+            return None
+        return code if code != row.final_item_code else None
+
 
     @property
     def selected(self) -> JudgmentRow | None:
@@ -645,6 +659,7 @@ class HistoryState(param.Parameterized):
 
 def _history_line(row: JudgmentRow) -> dict[str, Any]:
     return {
+        "코드 상태": code_status_ko(row.code_status) if row.final_item_code else "",
         "번호": row.id,
         "저장일시": row.created_at.astimezone(KST).strftime("%Y-%m-%d %H:%M"),
         "심사역": row.examiner,

@@ -19,6 +19,7 @@ from workbench.recommend.types import ItemRecommendation, Keyword, Recommendatio
 from workbench.schema.record import SPEC_BY_NAME, CompanyRecord
 from workbench.store import JudgmentRow, StoreError
 from workbench.store.export import DECISION_LABELS_KO
+from workbench.taxonomy.model import code_status_ko
 from workbench.taxonomy.supports import load_supports, supports_for
 from workbench.ui.highlight import escape, highlight_field
 from workbench.ui.state import DECISION_FILTERS, KST, ExaminerState, ExportRefused, FormState, HistoryState
@@ -50,6 +51,7 @@ CONTENT_CSS = """
 .badge { display: inline-block; border-radius: 10px; padding: 1px 9px; font-size: 0.85em; font-weight: 600; }
 .badge-review { background: #d32f2f; color: white; }
 .badge-ok { background: #2e7d32; color: white; }
+.badge-provisional { background: #fff3e0; color: #e65100; border: 1px solid #e65100; margin-left: 4px; }
 table.kv { border-collapse: collapse; width: 100%; }
 table.kv th { text-align: left; color: #555; font-weight: 600; width: 9em; vertical-align: top;
               padding: 3px 8px 3px 0; }
@@ -147,6 +149,17 @@ def review_html(rec: Recommendation | None) -> str:
     return "".join(parts)
 
 
+PROVISIONAL_TITLE = ("공식 품목코드가 아직 없어 workbench가 부여한 코드입니다. 공식 코드표를 반영하면 바뀌며, "
+                     "저장된 판정은 새 코드로 이어집니다.")
+
+
+def provisional_badge(provisional: bool) -> str:
+    """The '임시 코드' marker after a code the workbench assigned ('' for an official code)."""
+    if not provisional:
+        return ""
+    return f'<span class="badge badge-provisional" title="{escape(PROVISIONAL_TITLE)}">{code_status_ko(None)}</span>'
+
+
 def _keyword_chip(kw: Keyword) -> str:
     css = "neg" if kw.weight < 0 else "pos"
     where = FIELD_LABELS.get(kw.field, kw.field)
@@ -173,14 +186,15 @@ def item_html(rec: Recommendation | None, record: CompanyRecord | None, rank: in
     if it.precedents:
         rows = "".join(
             f"<tr><td>{escape(p.company_name)}</td><td>{escape(p.main_product)}</td>"
-            f"<td>{escape(p.item_code)}</td><td>{p.similarity * 100:.0f}%</td></tr>" for p in it.precedents)
+            f"<td>{escape(p.item_code)}{provisional_badge(it.provisional)}</td><td>{p.similarity * 100:.0f}%</td></tr>"
+            for p in it.precedents)  # a precedent is a past judgment of this same item
         precedents = (f'<table class="prec"><tr><th>기업명</th><th>주요제품</th><th>품목</th><th>유사도</th></tr>'
                       f"{rows}</table>")
     else:
         precedents = '<span class="muted">유사한 과거 판별 사례가 없습니다.</span>'
     return f"""
 <div class="rec-card rank-{rank}" data-rank="{rank}" data-code="{escape(it.item_code)}">
-  <div class="rec-head"><span class="rec-rank">{rank}순위</span><span class="rec-code">{escape(it.item_code)}</span>
+  <div class="rec-head"><span class="rec-rank">{rank}순위</span><span class="rec-code">{escape(it.item_code)}</span>{provisional_badge(it.provisional)}
     <span class="rec-name">{escape(it.item_name)}</span><span class="rec-conf">신뢰도 {pct:.1f}%</span></div>
   <div class="rec-meta">테마 {escape(it.theme_code)} {escape(it.theme_name)}
     · 분야 {escape(it.field_code)} {escape(it.field_name)}</div>
@@ -203,18 +217,23 @@ def supports_html(decision_type: str | None) -> str:
             f"{escape(table.disclaimer_ko)} (출처: {escape(table.source)}, {escape(table.as_of)} 기준)</div></div>")
 
 
-def judgment_html(row: JudgmentRow | None) -> str:
-    """A saved judgment as it was saved (escaped)."""
+def judgment_html(row: JudgmentRow | None, current_code: str | None = None) -> str:
+    """A saved judgment as it was saved (escaped); ``current_code``: the final item's code today, when an official
+    code import changed it since."""
     if row is None:
         return '<div class="muted">표에서 행을 선택하면 저장된 판별 내용을 볼 수 있습니다.</div>'
     record = CompanyRecord(**{name: str(getattr(row, name) or "") for name in (
         "company_name", "business_reg_no", "ceo_name", "base_date", "ksic_code", "industry_name", "main_product",
         "product_use", "tech_project", "nst_code")})
     recs = "".join(
-        f"<tr><td>{escape(r.get('rank', i + 1))}</td><td>{escape(r.get('item_code'))}</td>"
+        f"<tr><td>{escape(r.get('rank', i + 1))}</td><td>{escape(r.get('item_code'))}"
+        f"{provisional_badge(r.get('code_status') != 'official')}</td>"
         f"<td>{escape(r.get('item_name'))}</td><td>{float(r.get('confidence') or 0) * 100:.1f}%</td></tr>"
         for i, r in enumerate(row.recommendations))
-    final = (f"{escape(row.final_item_code)} {escape(row.final_item_name)}" if row.final_item_code else "해당 없음")
+    final = (f"{escape(row.final_item_code)}{provisional_badge(row.provisional_code)} {escape(row.final_item_name)}"
+             if row.final_item_code else "해당 없음")
+    if current_code:
+        final += f' <span class="muted">(공식 코드 반영 후 현재 코드: {escape(current_code)})</span>'
     decision = escape(DECISION_LABELS_KO.get(row.decision_type, row.decision_type))
     if row.accepted_rank:
         decision += f" ({row.accepted_rank}순위)"
@@ -482,7 +501,8 @@ class ResultView(pn.viewable.Viewer):
     def _decision_options(rec: Recommendation | None) -> dict[str, str]:
         options = {}
         for it in (rec.items if rec else []):
-            options[f"{it.rank}순위 채택: {it.item_code} {it.item_name}"] = f"accept:{it.rank}"
+            marker = f" ({code_status_ko(it.code_status)})" if it.provisional else ""
+            options[f"{it.rank}순위 채택: {it.item_code}{marker} {it.item_name}"] = f"accept:{it.rank}"
         options["다른 품목 선택"] = "other"
         options["해당 없음"] = "none"
         return options
@@ -536,7 +556,8 @@ class HistoryView(pn.viewable.Viewer):
                     "정정": 100},
             configuration=TABULATOR_KO)
         self.table.param.watch(lambda e: h.select_index(e.new[0] if e.new else None), "selection")
-        self.detail = _html(pn.bind(lambda _id: judgment_html(h.selected), h.param.selected_id))
+        self.detail = _html(pn.bind(lambda _id: judgment_html(h.selected, h.current_code(h.selected)),
+                                    h.param.selected_id))
         self.error = _html(pn.bind(alert_html, h.param.error), visible=pn.bind(bool, h.param.error))
         self.csv = pn.widgets.FileDownload(callback=partial(self._export, "csv"), filename="판별이력.csv",
                                            label="CSV 내보내기", color="default", icon="file-download", width=160)
