@@ -88,14 +88,19 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
 
 
 @app.command("train")
-def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv", help="judged records (CSV/XLSX)"),
+def train_model(data: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv",
+                                         help="judged records (CSV/XLSX; a pseudonymised history is fine)"),
                 encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default), gemma (stronger, slower) or use (fast)"),
                 out: Path | None = typer.Option(None, help="model folder (default: embeddings/models/<model id>)"),
                 head: str = typer.Option("auto", help="auto | sklearn | cuml"),
                 tune_epochs: float = typer.Option(1.0, help="epochs of encoder fine-tuning on the history (0: frozen encoder)"),
                 with_saved: bool = typer.Option(False, "--with-saved",
                                                 help="add the examiners' saved judgments (latest per company)")) -> None:
-    """Train the recommender on judged records and save a new versioned model."""
+    """Train the recommender on judged records and save a new versioned model.
+
+    Labels by 품목코드 or 품목명 (per row's 기준차수); identity fields are not required; prints rows used and
+    rows dropped with the reason for each kind.
+    """
     train_and_save(data, encoder=encoder, out=out, head=head, tune_epochs=tune_epochs, with_saved=with_saved)
 
 
@@ -103,8 +108,20 @@ def train_and_save(data: Path, *, encoder: str = DEFAULT_ENCODER, out: Path | No
                    tune_epochs: float = 1.0, with_saved: bool = False) -> Path:
     """`workbench train` with plain defaults, so `setup` never passes typer's option objects as values."""
     from workbench.recommend.recommender import Recommender
+    from workbench.schema.ingest import IngestError
+    from workbench.schema.training import read_training
 
-    records = _load_labelled(data)
+    try:
+        rows = read_training(data)
+    except IngestError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    for line in rows.summary_lines():
+        typer.echo(line)
+    if not rows.records:
+        typer.echo("학습할 행이 없습니다: 위 제외 사유를 확인하세요.", err=True)
+        raise typer.Exit(1)
+    records = rows.records
     if with_saved:
         from workbench.learning import train_with_saved
         from workbench.store import JudgmentStore
