@@ -41,8 +41,6 @@ FAKE_CODES = ("E10001", "A10003", "A10002")
 class FakeRecommender:
     """Deterministic stand-in for ``Recommender``: three items of revision 6, keywords on the typed words."""
 
-    model_version = "fake-1"
-
     def __init__(self, delay: float = 0.0, review: bool = True) -> None:
         self.delay, self.review, self.calls = delay, review, 0
         self.on_call: Any = None
@@ -229,7 +227,7 @@ def test_flow_classify_result_reclassify_save(fake: FakeRecommender, store: Judg
     state.reclassify()
     assert state.screen == "input"
     assert {k: getattr(state.form, k) for k in VALID} == VALID  # every value kept
-    assert state.classify() is True and state.result_key != first_key  # a new 판별 gets a new key
+    assert state.classify() is True and state.result_key == first_key  # same input, same answer: same result
 
     assert state.save() is False and "최종 판정" in state.status  # no decision yet
     state.decision = "accept:2"
@@ -243,7 +241,7 @@ def test_flow_classify_result_reclassify_save(fake: FakeRecommender, store: Judg
     assert row.review_flag is True and row.warnings == state.recommendation.warnings
     assert row.business_reg_no == "2208162517" and row.examiner == "이심사" and row.comment == "2순위가 더 적합"
     assert (row.taxonomy_revision, row.model_id, row.encoder_id, row.model_version) == \
-        ("6", "fake-model", "fake-encoder", "fake-1")
+        ("6", "fake-model", "fake-encoder", "fake-model")
     assert row.product_use == VALID["product_use"]
 
 
@@ -272,6 +270,25 @@ def test_double_save_creates_one_row(fake: FakeRecommender, store: JudgmentStore
 
     asyncio.run(two_clicks())
     assert len(store.list()) == 1
+
+
+def test_retry_in_a_new_session_finds_the_saved_row(fake: FakeRecommender, store: JudgmentStore) -> None:
+    # the server died after the commit but before the reply: the examiner reloads (a new session), types the same
+    # input and chooses the same decision; that is the same judgment, not a second one
+    first = make_state(fake, store)
+    first.classify()
+    first.decision = "accept:1"
+    assert first.save() and len(store.list()) == 1
+    retry = make_state(fake, store)
+    retry.classify()
+    retry.decision = "accept:1"
+    assert retry.save() and "이미 저장된" in retry.status
+    assert len(store.list()) == 1 and retry.saved_id == first.saved_id
+    # another decision, or the same decision on other input, is a judgment of its own
+    other = make_state(fake, store, main_product="수소 센서 모듈")
+    other.classify()
+    other.decision = "accept:1"
+    assert other.save() and len(store.list()) == 2
 
 
 def test_changed_decision_saves_a_correction(fake: FakeRecommender, store: JudgmentStore) -> None:

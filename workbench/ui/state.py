@@ -12,6 +12,7 @@ process-wide ones (:func:`shared_recommender`, :func:`shared_store`), tests pass
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import importlib.metadata
 import io
@@ -19,7 +20,6 @@ import json
 import logging
 import threading
 import time as _time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -226,6 +226,15 @@ class PendingSave:
     payload: tuple
 
 
+def result_key_of(record: CompanyRecord, recommendation: Recommendation) -> str:
+    """The idempotency key of a 판별 result, from its content: the same input on the same 분류기준일 answered by the
+    same model is the same result. An examiner who retries after a lost connection or a server restart (a new
+    session) finds the row already saved instead of adding a second; a random key per session could not."""
+    text = json.dumps([dataclasses.asdict(record), recommendation.model_id, recommendation.taxonomy_revision,
+                       [i.item_code for i in recommendation.items]], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 class ExaminerState(param.Parameterized):
     """One examiner session: the form, the shown recommendation, the decision and its saving."""
 
@@ -237,7 +246,7 @@ class ExaminerState(param.Parameterized):
 
     record = param.ClassSelector(class_=CompanyRecord, allow_None=True, doc="Inputs of the shown result.")
     recommendation = param.ClassSelector(class_=Recommendation, allow_None=True)
-    result_key = param.String(default="", doc="Idempotency key of the shown 판별 result.")
+    result_key = param.String(default="", doc="Idempotency key of the shown 판별 result (:func:`result_key_of`).")
     elapsed_ms = param.Number(default=None, allow_None=True)
 
     decision = param.Selector(default=None, objects=list(DECISIONS), allow_None=True, label="최종 판정")
@@ -296,9 +305,10 @@ class ExaminerState(param.Parameterized):
 
     def apply_result(self, record: CompanyRecord, recommendation: Recommendation,
                      elapsed_ms: float | None = None) -> None:
-        """Show a new result with a fresh idempotency key and an empty decision."""
+        """Show a new result with its idempotency key and an empty decision."""
         self._saved_payload, self._saved_key, self._writes = None, "", 0
-        self.param.update(record=record, recommendation=recommendation, result_key=uuid.uuid4().hex,
+        self.param.update(record=record, recommendation=recommendation,
+                          result_key=result_key_of(record, recommendation),
                           elapsed_ms=elapsed_ms, decision=None, other_item="", comment="", saved_id=None,
                           status="", status_kind="info", screen="result")
         top = recommendation.items[0].item_code if recommendation.items else "-"
@@ -395,11 +405,6 @@ class ExaminerState(param.Parameterized):
         kind, rank, code, name, comment, examiner = self._payload()
         rec, record = self.recommendation, self.record
         assert rec is not None and record is not None
-        recommender = None
-        try:
-            recommender = self._recommender_factory()
-        except Exception:  # provenance only; the result was already produced
-            pass
         return NewJudgment(
             examiner=examiner,
             idempotency_key=idempotency_key or self.result_key,
@@ -415,18 +420,18 @@ class ExaminerState(param.Parameterized):
             nst_code=record.nst_code,
             recommendations=rec.to_dict()["items"],
             review_flag=bool(rec.review_required),
-            code_status=self.taxonomy.item(code).code_status if code else None,
-            codes_version=self.taxonomy.codes_version if code else None,
             warnings=list(rec.warnings),
             decision_type=kind,
             accepted_rank=rank,
             final_item_code=code,
             final_item_name=name,
+            code_status=self.taxonomy.item(code).code_status if code else None,
+            codes_version=self.taxonomy.codes_version if code else None,
             comment=comment or None,
             taxonomy_revision=rec.taxonomy_revision,
             model_id=rec.model_id,
             encoder_id=rec.encoder_id,
-            model_version=str(getattr(recommender, "model_version", "") or rec.model_id),
+            model_version=rec.model_id,  # a model folder is one version: wb-<trained at>-<data hash>
             app_version=app_version(),
         )
 
@@ -621,6 +626,11 @@ class HistoryState(param.Parameterized):
     def select_index(self, index: int | None) -> None:
         """Select the row at ``index`` of :attr:`frame` (``None`` clears)."""
         self.selected_id = int(self.frame.iloc[index]["번호"]) if index is not None and index < len(self.frame) else None
+
+    @property
+    def selected(self) -> JudgmentRow | None:
+        return next((r for r in self.rows if r.id == self.selected_id), None)
+
     @staticmethod
     def current_code(row: JudgmentRow | None) -> str | None:
         """The code today of the row's final item, when an official code import changed it since the save."""
@@ -631,11 +641,6 @@ class HistoryState(param.Parameterized):
         except KeyError:  # a revision no longer shipped
             return None
         return code if code != row.final_item_code else None
-
-
-    @property
-    def selected(self) -> JudgmentRow | None:
-        return next((r for r in self.rows if r.id == self.selected_id), None)
 
     def export(self, kind: str) -> io.BytesIO:
         """The filtered judgments as CSV (UTF-8 with BOM) or XLSX bytes (re-read from the database), recorded in
@@ -659,12 +664,12 @@ class HistoryState(param.Parameterized):
 
 def _history_line(row: JudgmentRow) -> dict[str, Any]:
     return {
-        "코드 상태": code_status_ko(row.code_status) if row.final_item_code else "",
         "번호": row.id,
         "저장일시": row.created_at.astimezone(KST).strftime("%Y-%m-%d %H:%M"),
         "심사역": row.examiner,
         "기업명": row.company_name,
         "최종 품목코드": row.final_item_code or "",
+        "코드 상태": code_status_ko(row.code_status) if row.final_item_code else "",
         "최종 품목명": row.final_item_name or "",
         "판정": DECISION_LABELS_KO.get(row.decision_type, row.decision_type),
         "검토필요": "예" if row.review_flag else "",
