@@ -300,7 +300,9 @@ def test_changed_decision_saves_a_correction(fake: FakeRecommender, store: Judgm
     state.decision = "other"
     assert state.save() is False and "다른 품목" in state.status
     state.other_item = "E10001 수소에너지"  # accept:1 is E10001 too, but as 'other' it's a valid record
-    state.other_item = "A10004 로봇 프로세스 자동화(RPA)"
+    option = next(o for o in state.item_options() if o.startswith("A10004 "))
+    assert option == "A10004 로봇 프로세스 자동화(RPA) (임시 코드)"  # the searchable list marks provisional codes
+    state.other_item = option
     assert state.save() and state.saved_id != first and "정정" in state.status
     assert state.save() and len(store.list()) == 2  # repeat click: no third row
     newest = store.get(state.saved_id)

@@ -284,8 +284,10 @@ class ExaminerState(param.Parameterized):
             return load_taxonomy(DEFAULT_REVISION)
 
     def item_options(self) -> list[str]:
-        """'CODE 품목명' of every item of the result's revision (for the searchable list)."""
-        return [f"{it.code} {it.name}" for it in self.taxonomy.items]
+        """'CODE 품목명' of every item of the result's revision (for the searchable list), a provisional code marked
+        '(임시 코드)'."""
+        return [f"{it.code} {it.name}" + (f" ({code_status_ko('provisional')})" if it.provisional else "")
+                for it in self.taxonomy.items]
 
     # ----------------------------------------------------------------- 판별
 
