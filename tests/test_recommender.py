@@ -27,7 +27,7 @@ def test_init_stores_settings_only():
 
 
 def test_fit_returns_self_and_learns_attributes(fitted):
-    for attr in ("head_", "knn_index_", "definition_index_", "fusion_", "items_", "model_id_"):
+    for attr in ("head_", "knn_index_", "definition_vectors_", "fusion_", "items_", "model_id_"):
         assert hasattr(fitted, attr)
     assert len(fitted.items_) == 240
     assert fitted.fusion_.temperature > 0

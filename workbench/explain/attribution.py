@@ -5,7 +5,7 @@ the embedding plus the definition-similarity term). Attributions are *contrastiv
 measure w's share of (V[c] − Σ_k p_k V[k]) · s, i.e. of what lifts c above the probability-weighted average item.
 
 - :class:`ExactTokenAttributor` — mean pooling makes s = m/‖m‖ with m the mean of token vectors h_t, so
-  L_c(s) = Σ_t V[c]·h_t / (n‖m‖) splits exactly over tokens (one forward pass; methods.md §3). Token terms
+  L_c(s) = Σ_t V[c]·h_t / (n‖m‖) splits exactly over tokens (one forward pass; docs/recommender.md, "Keywords and rationale"). Token terms
   are summed into the Kiwi words whose spans they overlap.
 - :class:`OcclusionAttributor` — for encoders without token outputs: L_c(s) − L_c(s without w), one batched
   re-encode of the text with each word deleted.

@@ -1,4 +1,4 @@
-"""Offline SHAP audit of keyword attributions (methods.md §3: "keep SHAP Partition as an offline audit").
+"""Offline SHAP audit of keyword attributions (docs/recommender.md, "Keywords and rationale": SHAP Partition kept as an offline audit).
 
 ``shap_keywords(rec, record, item_code)`` explains the calibrated probability of one item for one record with
 ``shap.Explainer`` over a ``shap.maskers.Text`` masker. The masker's units are the Kiwi content words of

@@ -132,7 +132,6 @@ class Recommender:
             self._encoder = self._tuned_encoder([texts[i] for i in fit_idx], y[fit_idx], tax)
         S = self.encoder_.encode(texts, kind="query", show_progress=self.show_progress)
         self.definition_vectors_ = encode_definitions(self.encoder_, [it.definition_segments for it in tax.items])
-        self.definition_index_ = HnswIndex().fit(self.definition_vectors_, self.items_)
         self.lexical_ = LexicalDefinitions().fit([it.definition_text for it in tax.items],
                                                  [lexical_text(r) for r in records])
 
@@ -407,7 +406,6 @@ class Recommender:
         np.savez(folder / "arrays.npz", definition_vectors=self.definition_vectors_, knn_labels=self.knn_labels_,
                  scaler_mean=self.scaler_.mean_, scaler_scale=self.scaler_.scale_, **codes_arrays, **lexical_arrays)
         self.knn_index_.save(folder, "knn")
-        self.definition_index_.save(folder, "definitions")
         (folder / "train_meta.json").write_text(json.dumps(self.train_meta_, ensure_ascii=False), encoding="utf-8")
         bundle = self.encoder_.bundle_dir
         if bundle is not None and Path(bundle).resolve() != (folder / ENCODER_SUBDIR).resolve():
@@ -462,7 +460,6 @@ class Recommender:
         else:  # saved before the lexical part: it scores 0 everywhere (and its fusion weight is 0)
             self.lexical_ = LexicalDefinitions.empty(len(self.items_))
         self.knn_index_ = HnswIndex.load(folder, "knn")
-        self.definition_index_ = HnswIndex.load(folder, "definitions")
         self.train_meta_ = [{**meta, "item_code": self.taxonomy_.current_code(meta["item_code"], codes_version)}
                             for meta in json.loads((folder / "train_meta.json").read_text(encoding="utf-8"))]
         # saved before evidence profiles (format ≤ 4): records without codes use the one fusion, short records

@@ -1,6 +1,6 @@
 """How a record's fields become the one text that is encoded, and where each field sits in it.
 
-Design (measured in docs/evaluation.md): one text per record, fields in the order 주요제품, 제품용도,
+Design (measured; docs/recommender.md): one text per record, fields in the order 주요제품, 제품용도,
 기술사업명, 업종명, joined by '. ', no field labels. One encoder call per record keeps latency at one
 encode, and the character offsets let every token be traced back to its field for keyword highlighting.
 """

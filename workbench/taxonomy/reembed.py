@@ -204,7 +204,6 @@ def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None
     out._encoder, out.tuning_ = rec.encoder_, getattr(rec, "tuning_", None)  # a fine-tuned encoder travels along
     out.items_ = new_items
     out.definition_vectors_ = D
-    out.definition_index_ = HnswIndex().fit(D, new_items)
     out.head_ = head
     out.scaler_, out.structured_, out.fusion_, out.C_ = rec.scaler_, rec.structured_, rec.fusion_, rec.C_
     out.fusions_ = rec.fusions_
