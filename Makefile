@@ -25,6 +25,7 @@ run: setup
 # the gemma folder too: its encoder tests need the real model (trained models in tests use e5)
 test:
 	bash scripts/setup.sh --no-train --browser --encoder gemma
+	.venv/bin/ruff check .
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 .venv/bin/python -m pytest -q --durations=10
 
 evaluate: setup
