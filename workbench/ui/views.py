@@ -480,7 +480,7 @@ class ResultView(pn.viewable.Viewer):
         self.supports = _html(pn.bind(lambda d: supports_html(d.split(":")[0] if d else None), s.param.decision),
                               css_classes=["supports-pane"])
         self.status = _html(pn.bind(alert_html, s.param.status, s.param.status_kind),
-                            visible=pn.bind(bool, s.param.status))
+                            visible=pn.bind(bool, s.param.status), css_classes=["save-status"])
 
     def _update_options(self, event: param.parameterized.Event) -> None:
         self.decision.param.update(options=self._decision_options(event.new), value=self.state.decision)
