@@ -53,6 +53,8 @@ COLUMNS_KO: list[str] = [
     "인코더 ID",
     "모델 버전",
     "앱 버전",
+    "원본 문서 파일명",
+    "원본 문서 SHA-256",
 ]
 
 _INTEGER_COLUMNS = ["번호", "채택 순위", "정정 대상 번호", "정정된 번호"]
@@ -97,6 +99,8 @@ def _record(row: JudgmentRow) -> dict[str, Any]:
         row.encoder_id,
         row.model_version,
         row.app_version,
+        row.source_file_name,
+        row.source_file_sha256,
     ]
     return dict(zip(COLUMNS_KO, values, strict=True))
 

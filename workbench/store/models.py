@@ -108,6 +108,8 @@ class Judgment(Base):
     app_version: Mapped[str] = mapped_column(String(50))
     code_status: Mapped[str | None] = mapped_column(String(12))  # of final_item_code: official | provisional
     codes_version: Mapped[int | None] = mapped_column(Integer)  # Taxonomy.codes_version when saved
+    source_file_name: Mapped[str | None] = mapped_column(String(255))  # document the form was read from
+    source_file_sha256: Mapped[str | None] = mapped_column(String(64))  # its SHA-256 (hex); the file is not kept
 
 
 class ExportLog(Base):

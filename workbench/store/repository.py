@@ -58,6 +58,9 @@ class _JudgmentFields:
     # the final code's status when saved: official | provisional (임시 코드); None for 해당 없음 and old rows
     code_status: str | None = None
     codes_version: int | None = None  # the revision's official-code import the code belongs to
+    # the document the form was read from in the app (issue 16): its name and SHA-256 only, never the file
+    source_file_name: str | None = None
+    source_file_sha256: str | None = None
     # provenance
     taxonomy_revision: str
     model_id: str
@@ -92,6 +95,7 @@ class NewJudgment(_JudgmentFields):
         if not isinstance(self.base_date, date) or isinstance(self.base_date, datetime):
             raise ValueError("base_date (분류기준일) must be a datetime.date")
         self._check_lengths()
+        self._check_source_file()
         self._check_recommendations()
         self._check_decision()
 
@@ -101,6 +105,14 @@ class NewJudgment(_JudgmentFields):
             if isinstance(column.type, String) and column.type.length and isinstance(value, str):
                 if len(value) > column.type.length:
                     raise ValueError(f"{column.name} is longer than {column.type.length} characters")
+
+    def _check_source_file(self) -> None:
+        if (self.source_file_name is None) != (self.source_file_sha256 is None):
+            raise ValueError("source_file_name and source_file_sha256 are given together or not at all")
+        if self.source_file_sha256 is not None and not re.fullmatch(r"[0-9a-f]{64}", self.source_file_sha256):
+            raise ValueError("source_file_sha256 must be 64 lower-case hex digits")
+        if self.source_file_name is not None and not self.source_file_name.strip():
+            raise ValueError("source_file_name must not be blank")
 
     def _check_recommendations(self) -> None:
         if not isinstance(self.recommendations, list) or not all(isinstance(r, dict) for r in self.recommendations):

@@ -14,6 +14,8 @@ import panel as pn
 
 from workbench.auth import Access
 from workbench.store import JudgmentStore
+from workbench.ui.intake import IntakeView
+from workbench.ui.intake_state import IntakeState
 from workbench.ui.login import LOGOUT_URL, users
 from workbench.ui.state import (ExaminerState, FormState, HistoryState, RecommenderLike, shared_recommender,
                                 shared_store, store_problem, warm_up)
@@ -48,6 +50,7 @@ def create_app(recommender: Callable[[], RecommenderLike] | None = None,
     state = ExaminerState(recommender=recommender or shared_recommender, store=store_factory,
                           examiner=user or "", examiner_locked=user is not None)
     return ExaminerApp(state=state, history=HistoryState(store=store_factory, access=access),
+                       intake=IntakeView(intake=IntakeState(form=state.form)),
                        store_problem="" if store else store_problem(store_url),
                        logout_url=f"{pn.state.base_url.rstrip('/')}{LOGOUT_URL}")
 
@@ -63,6 +66,6 @@ def build_app(recommender: Callable[[], RecommenderLike] | None = None,
               store_url: str | None = None,
               store: Callable[[], JudgmentStore] | None = None) -> pn.template.FastListTemplate:
     """The examiner page (``FastListTemplate`` titled '혁신성장 품목 자동판별') for one session."""
-    pn.extension("tabulator", notifications=True)
+    pn.extension("tabulator", "filedropper", notifications=True)
     guard_personal_data_in_logs()
     return create_app(recommender, store_url, store).template()

@@ -145,6 +145,9 @@ class FormState(param.Parameterized):
     message = param.String(default="", doc="Summary of the last validation (Korean), '' when valid.")
     blank_fields = param.List(default=[], doc="Required fields left blank at the last 판별, in form order "
                               "(the '공란 입력' popup names them and puts the cursor in the first).")
+    document = param.Tuple(default=None, length=2, allow_None=True,
+                           doc="(file name, SHA-256) of the document the form was read from (``ui.intake``), "
+                               "saved with the judgment; the file itself is never kept.")
 
     def __init__(self, **params: Any) -> None:
         params.setdefault("base_date", today_kst().isoformat())
@@ -248,6 +251,8 @@ class ExaminerState(param.Parameterized):
     recommendation = param.ClassSelector(class_=Recommendation, allow_None=True)
     result_key = param.String(default="", doc="Idempotency key of the shown 판별 result (:func:`result_key_of`).")
     elapsed_ms = param.Number(default=None, allow_None=True)
+    document = param.Tuple(default=None, length=2, allow_None=True,
+                           doc="The form's document (file name, SHA-256) at the 판별 of the shown result.")
 
     decision = param.Selector(default=None, objects=list(DECISIONS), allow_None=True, label="최종 판정")
     other_item = param.String(default="", label="다른 품목", doc="'CODE name' or 'CODE' of another item.")
@@ -309,7 +314,7 @@ class ExaminerState(param.Parameterized):
                      elapsed_ms: float | None = None) -> None:
         """Show a new result with its idempotency key and an empty decision."""
         self._saved_payload, self._saved_key, self._writes = None, "", 0
-        self.param.update(record=record, recommendation=recommendation,
+        self.param.update(record=record, recommendation=recommendation, document=self.form.document,
                           result_key=result_key_of(record, recommendation),
                           elapsed_ms=elapsed_ms, decision=None, other_item="", comment="", saved_id=None,
                           status="", status_kind="info", screen="result")
@@ -435,6 +440,8 @@ class ExaminerState(param.Parameterized):
             encoder_id=rec.encoder_id,
             model_version=rec.model_id,  # a model folder is one version: wb-<trained at>-<data hash>
             app_version=app_version(),
+            source_file_name=self.document[0] if self.document else None,
+            source_file_sha256=self.document[1] if self.document else None,
         )
 
     def decision_key(self, payload: tuple) -> str:

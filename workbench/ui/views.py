@@ -242,6 +242,9 @@ def judgment_html(row: JudgmentRow | None, current_code: str | None = None) -> s
         chain += f"<tr><th>정정 대상</th><td>판별 번호 {row.supersedes_id}</td></tr>"
     if row.superseded_by_id:
         chain += f"<tr><th>정정됨</th><td>판별 번호 {row.superseded_by_id}에서 정정</td></tr>"
+    if row.source_file_name:
+        chain += (f"<tr><th>원본 문서</th><td>{escape(row.source_file_name)} "
+                  f'<span class="muted">SHA-256 {escape(row.source_file_sha256)}</span></td></tr>')
     warnings = "".join(f"<li>{escape(w)}</li>" for w in row.warnings)
     return f"""
 <h4>판별 번호 {row.id} · {escape(row.created_at.astimezone(KST).strftime('%Y-%m-%d %H:%M'))}
@@ -323,6 +326,7 @@ class InputForm(pn.viewable.Viewer):
     """기업정보 입력 and 기업기술정보 with the 판별 button."""
 
     state = param.ClassSelector(class_=ExaminerState)
+    intake = param.Parameter(default=None, doc="Document intake shown above 기업기술정보 (``ui.intake.IntakeView``).")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -424,7 +428,8 @@ class InputForm(pn.viewable.Viewer):
             w["industry_name"], w["main_product"], w["product_use"], w["tech_project"], w["nst_code"],
             title="기업기술정보", collapsible=False, sizing_mode="stretch_width")
         return pn.Column(
-            company, tech, self.message, self.error, self.popup, self.focus_request,
+            company, *([self.intake] if self.intake is not None else []), tech, self.message, self.error, self.popup,
+            self.focus_request,
             pn.Row(self.classify_button, self.spinner,
                    _html('<span class="muted">* 필수 항목 · 분류기준일은 판별하는 날(KST)입니다.</span>', align="center")),
             sizing_mode="stretch_width", loading=self.state.param.busy)
@@ -605,13 +610,14 @@ class ExaminerApp(pn.viewable.Viewer):
     history = param.ClassSelector(class_=HistoryState)
     store_problem = param.String(default="", doc="Korean message when the judgment store is misconfigured.")
     logout_url = param.String(default="/logout", doc="The login's logout page (under the server's prefix).")
+    intake = param.Parameter(default=None, doc="Document intake for the input screen (``ui.intake.IntakeView``).")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         self.login = _html(login_html(self.history.access, self.logout_url), css_classes=["login-status"])
         self.store_alert = _html(alert_html(self.store_problem, "danger"), visible=bool(self.store_problem),
                                  css_classes=["store-alert"])
-        self.input_view = InputForm(state=self.state)
+        self.input_view = InputForm(state=self.state, intake=self.intake)
         self.result_view = ResultView(state=self.state)
         self.history_view = HistoryView(history=self.history, item_options=self.state.item_options())
         screen = self.state.param.screen
