@@ -357,3 +357,139 @@ if __name__ == "__main__":
     args = parser.parse_args()
     print(json.dumps(measure_classify_latency(args.runs, FakeRecommender if args.fake else None, url=args.url),
                      ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- document intake (issue 16)
+
+WS_MAX_BYTES = 1024 * 1024  # as `make run` (Makefile WS_MAX_BYTES): one websocket message at most 1 MiB
+
+
+@contextmanager
+def serve_capped_app(recommender: Callable[[], Any], store_url: str) -> Iterator[str]:
+    """:func:`serve_app` with `make run`'s cap on one websocket message, so an upload must come in chunks."""
+    import panel as pn
+
+    from workbench.ui import build_app
+
+    port = free_port()
+    server = pn.serve({"/": lambda: build_app(recommender=recommender, store_url=store_url)}, port=port,
+                      address="127.0.0.1", websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True,
+                      start=True, title="examiner-test", websocket_max_message_size=WS_MAX_BYTES)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                server.stop()
+                raise
+            time.sleep(0.1)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+def intake_record() -> Any:
+    from workbench.schema.record import CompanyRecord
+
+    return CompanyRecord(
+        company_name="(주)하이드로젠텍", business_reg_no="2208162517", ceo_name="김대표", ksic_code="26299",
+        industry_name="그 외 기타 전자부품 제조업", main_product="PEM 수전해 스택, 수소 농도 센서",
+        product_use="그린수소 생산 설비의 수소 농도를 실시간으로 측정한다. 연료전지 차량 충전소의 누출을 감시한다.",
+        tech_project="PEM 수전해 기반 수소 생산 효율 향상 기술 개발", nst_code="EE0101")
+
+
+def large_plan_pdf(folder: Path) -> Path:
+    """A generated 사업계획서 PDF (states 업종코드, not 기술분류) carrying a 2 MB attachment, as scanned
+    certificates often are: larger than one websocket message."""
+    from pypdf import PdfReader, PdfWriter
+
+    from workbench.intake.testdocs.write import write_document
+
+    plain = write_document(intake_record(), folder / "plain.pdf", seed=0)
+    writer = PdfWriter(clone_from=PdfReader(plain))
+    writer.add_attachment("인증서_스캔.bin", os.urandom(2 * 1024 * 1024))
+    path = folder / "사업계획서.pdf"
+    writer.write(path)
+    return path
+
+
+def upload(page: Any, path: Path) -> None:
+    page.locator(".intake-dropper input[type=file]").set_input_files(str(path))
+
+
+def test_document_upload_proposes_fields_edit_classify_and_save(page: Any, store_url: str, tmp_path: Path) -> None:
+    import hashlib
+
+    from playwright.sync_api import expect
+
+    doc = large_plan_pdf(tmp_path)
+    assert doc.stat().st_size > 2 * WS_MAX_BYTES  # only a chunked upload gets through
+    record = intake_record()
+    with serve_capped_app(lambda: FakeRecommender(), store_url) as url:
+        open_app(page, url)
+        fill_form(page, {k: VALID[k] for k in ("company_name", "business_reg_no", "ceo_name")})
+        fill_form(page, {"main_product": "수소 센서 (심사역 입력)"})
+        upload(page, doc)
+        page.locator(".intake-document").get_by_text("사업계획서.pdf").wait_for(timeout=60_000)
+        product = page.locator('.proposal[data-field="main_product"]')
+        expect(product).to_contain_text(record.main_product)
+        expect(product).to_contain_text("현재 입력값: 수소 센서 (심사역 입력)")
+        expect(page.locator('.proposal[data-field="tech_project"] .where').first).to_contain_text("p.")
+        expect(page.locator('.proposal[data-field="nst_code"]')).to_have_count(0)  # not stated: not proposed
+        expect(page.locator(".intake-apply-main_product button")).to_have_text("입력값 바꾸기")
+
+        page.locator(".intake-apply-all button").click()  # fills blank fields only
+        expect(page.locator(".intake-message")).to_contain_text("주요제품")
+        expect(page.locator(".field-ksic_code input")).to_have_value("26299")
+        expect(page.locator(".field-tech_project textarea")).to_have_value(record.tech_project)
+        assert page.locator(".field-main_product textarea").input_value() == "수소 센서 (심사역 입력)"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1400, "height": 2000})
+        page.screenshot(path=str(SCREENSHOTS / "intake.png"))
+        page.set_viewport_size({"width": 1400, "height": 1000})
+
+        page.locator(".intake-apply-main_product button").click()  # explicit: the proposal replaces the typed value
+        expect(page.locator(".field-main_product textarea")).to_have_value(record.main_product)
+        edited = record.tech_project + " (2단계)"
+        fill_form(page, {"tech_project": edited, "nst_code": "EE0101"})
+        click_classify(page)
+        page.locator(".rec-card").nth(2).wait_for(state="visible")
+        page.locator(".decision-input label").filter(has_text="1순위 채택").click()
+        page.locator(".examiner-input input").fill("이심사")
+        page.locator(".examiner-input input").press("Tab")
+        page.locator(".save-button button").click()
+        page.get_by_text("저장했습니다").first.wait_for()
+        rows = rows_in(store_url)
+        assert len(rows) == 1
+        row = rows[0]
+        assert (row.source_file_name, row.source_file_sha256) == ("사업계획서.pdf",
+                                                                  hashlib.sha256(doc.read_bytes()).hexdigest())
+        assert (row.main_product, row.tech_project, row.ksic_code) == (record.main_product, edited, "26299")
+
+
+def test_a_bad_document_shows_its_korean_message_and_keeps_the_form(page: Any, store_url: str,
+                                                                    tmp_path: Path) -> None:
+    from pypdf import PdfReader, PdfWriter
+    from playwright.sync_api import expect
+
+    from workbench.intake.testdocs.write import write_document
+
+    writer = PdfWriter(clone_from=PdfReader(write_document(intake_record(), tmp_path / "plan.pdf", seed=1)))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    locked = tmp_path / "잠긴_계획서.pdf"
+    writer.write(locked)
+    typed = {"company_name": "(주)입력기업", "main_product": "직접 입력한 제품"}
+    with serve_capped_app(lambda: FakeRecommender(), store_url) as url:
+        open_app(page, url)
+        fill_form(page, typed)
+        upload(page, locked)
+        error = page.locator(".intake-error")
+        expect(error).to_contain_text("잠긴_계획서.pdf", timeout=60_000)
+        expect(error).to_contain_text("암호")
+        expect(page.locator(".proposal")).to_have_count(0)
+        assert page.locator(".field-company_name input").input_value() == typed["company_name"]
+        assert page.locator(".field-main_product textarea").input_value() == typed["main_product"]

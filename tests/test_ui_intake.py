@@ -22,6 +22,7 @@ from workbench.store.export import export_csv
 from workbench.ui.intake import DocumentDropper, IntakeView, field_html
 from workbench.ui.intake_state import CHUNK_BYTES, ChunkedUpload, IntakeState
 from workbench.ui.state import ExaminerState, FormState
+from workbench.ui.views import judgment_html
 
 DOC_RECORD = CompanyRecord(
     company_name="(주)하이드로젠텍", business_reg_no="2208162517", ceo_name="김대표", ksic_code="26299",
@@ -222,6 +223,7 @@ def test_the_document_name_and_hash_are_saved_with_the_judgment_and_exported(doc
     row = store.list()[0]
     assert (row.source_file_name, row.source_file_sha256) == ("사업계획서.docx", hashlib.sha256(docx).hexdigest())
     assert row.main_product == DOC_RECORD.main_product
+    assert f"사업계획서.docx <span class=\"muted\">SHA-256 {row.source_file_sha256}" in judgment_html(row)
     buffer = io.BytesIO()
     export_csv([row], buffer)
     frame = pd.read_csv(io.BytesIO(buffer.getvalue()), encoding="utf-8-sig", dtype=str)

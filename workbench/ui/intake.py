@@ -38,11 +38,15 @@ INTAKE_CSS = """
 .doc-meta { line-height: 1.6; }
 .doc-meta code { font-size: 0.88em; }
 """
-# FilePond's own words are English and not configurable from Panel: say it in Korean, hide its item status line
+# FilePond's own words are English and not configurable from Panel: say it in Korean, hide its item status line;
+# its preview plugins register themselves when loaded, whatever ``previews`` says: hide them; its remove button
+# would only clear the drop zone ('문서 빼기' forgets the document)
 DROPPER_CSS = """
 .filepond--drop-label label { font-size: 0 !important; }
 .filepond--drop-label label::after { font-size: 14px; content: "여기에 파일을 끌어다 놓거나 눌러서 고르세요"; }
 .filepond--file-status, .filepond--file-info-sub { display: none; }
+.filepond--pdf-preview-wrapper, .filepond--image-preview-wrapper { display: none; }
+.filepond--action-revert-item-processing, .filepond--action-remove-item { display: none; }
 .filepond--root { font-family: "Noto Sans CJK KR", "Noto Sans KR", "Malgun Gothic", sans-serif; margin-bottom: 0; }
 """
 
@@ -88,8 +92,8 @@ def document_html(proposal: Proposal | None, document: tuple[str, str] | None) -
     return (f'<div class="doc-meta"><b>{escape(name)}</b> ({escape(proposal.format.upper())}{pages})'
             f' · SHA-256 <code title="{escape(sha256)}">{escape(sha256[:16])}…</code><br>'
             f"제안된 항목: {escape(proposed)}<br>"
-            '<span class="muted">파일은 서버에 보관하지 않습니다. 판별을 저장하면 파일 이름과 SHA-256만 함께 저장됩니다. '
-            "제안을 확인하고 필요한 항목만 적용한 뒤 고쳐서 판별하세요.</span></div>")
+            '<span class="muted">판별을 저장하면 이 파일의 이름과 SHA-256만 함께 저장됩니다. '
+            "제안과 근거를 확인하고 필요한 항목만 적용한 뒤 고쳐서 판별하세요.</span></div>")
 
 
 LIMITS_KO = (f"{SUPPORTED_KO} · 한 파일 {MAX_BYTES // 2**20} MB 이하 · 암호가 걸린 문서와 글자 없이 스캔한 PDF는 읽을 수 "

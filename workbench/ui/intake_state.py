@@ -29,8 +29,9 @@ from workbench.ui.state import FormState
 
 log = logging.getLogger(__name__)
 
-# One websocket message carries one chunk as a binary buffer: 512 KiB stays well under `make run`'s 1 MiB cap
-# (WS_MAX_BYTES) even if a client sent it base64-encoded (683 KiB).
+# Bokeh sends each chunk as a binary buffer in a websocket message of its own (tried: 1,000 KiB chunks pass a 1 MiB
+# cap, 10 MiB chunks are refused): 512 KiB keeps half of `make run`'s 1 MiB cap (WS_MAX_BYTES) as headroom, and
+# stays under it even base64-encoded (683 KiB).
 CHUNK_BYTES = 512 * 1024
 INTERRUPTED_KO = "파일 업로드가 중간에 끊겼습니다. 파일을 다시 올려 주세요."
 
