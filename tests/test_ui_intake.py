@@ -168,6 +168,20 @@ def test_a_refused_file_keeps_the_form_and_the_previous_document(docx: bytes) ->
     assert intake.proposal is None and form.document is None and form.main_product == "직접 입력한 제품"
 
 
+def test_another_companys_registration_number_drops_the_document(docx: bytes) -> None:
+    form = FormState(business_reg_no="220-81-62517")
+    intake = IntakeState(form=form)
+    intake.receive("plan.docx", docx)
+    form.business_reg_no = "2208162517"  # the same number, written without hyphens: the same company
+    assert form.document is not None
+    form.business_reg_no = "1058712345"  # the next company typed over the last one
+    assert form.document is None and intake.proposal is None and "plan.docx" in intake.message
+    form.business_reg_no = ""
+    intake.receive("plan.docx", docx)
+    form.business_reg_no = "1058712345"  # typed after the upload, into an empty box: the document stays
+    assert form.document is not None
+
+
 def test_a_reader_crash_is_a_korean_message(monkeypatch: pytest.MonkeyPatch) -> None:
     import workbench.ui.intake_state as module
 

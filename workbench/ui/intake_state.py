@@ -112,6 +112,18 @@ class IntakeState(param.Parameterized):
     reading = param.Boolean(default=False, doc="A document is being read.")
     message = param.String(default="", doc="Korean outcome of the last '빈 항목에 모두 적용'.")
 
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self.form.param.watch(self._on_company, "business_reg_no")
+
+    def _on_company(self, event: param.parameterized.Event) -> None:
+        """Another 사업자등록번호 over a typed one is another company: its judgment must not carry this document."""
+        old, new = ("".join(ch for ch in v or "" if ch.isdigit()) for v in (event.old, event.new))
+        if old and new != old and self.form.document:
+            name = self.form.document[0]
+            self.remove()
+            self.message = f"사업자등록번호가 바뀌어 이전 기업의 문서({name})를 뺐습니다. 이 기업의 문서를 올리세요."
+
     @property
     def document(self) -> tuple[str, str] | None:
         """(file name, SHA-256) of the current document, ``None`` when none was read."""
