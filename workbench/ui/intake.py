@@ -7,6 +7,7 @@ and refuses a file over 200 MB from its chunk count, before its bytes arrive.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import panel as pn
@@ -108,7 +109,8 @@ class DocumentDropper(pn.widgets.FileDropper):
     :class:`ChunkedUpload` (limits enforced here, whatever the browser sends) and each whole file goes to
     ``on_file(name, data)``; a refused one to ``on_refused(name, error)``."""
 
-    def __init__(self, on_file: Any, on_refused: Any, **params: Any) -> None:
+    def __init__(self, on_file: Callable[[str, bytes], None], on_refused: Callable[[str, IntakeError], None],
+                 **params: Any) -> None:
         params.setdefault("chunk_size", CHUNK_BYTES)
         super().__init__(**params)
         self._upload = ChunkedUpload(self.chunk_size)
@@ -142,7 +144,7 @@ class IntakeView(pn.viewable.Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         s, form = self.intake, self.intake.form
-        self.dropper = DocumentDropper(on_file=self._on_file, on_refused=s.refuse, multiple=False, previews=[],
+        self.dropper = DocumentDropper(on_file=self._on_file, on_refused=self._on_refused, multiple=False, previews=[],
                                        layout="compact", stylesheets=[DROPPER_CSS], css_classes=["intake-dropper"],
                                        sizing_mode="stretch_width", height=80, disabled=s.param.reading)
         self.limits = _pane(f'<div class="muted">{escape(LIMITS_KO)}</div>')
@@ -181,6 +183,10 @@ class IntakeView(pn.viewable.Viewer):
                 notify("error", self.intake.error, duration=8000)
 
         pn.state.execute(read)
+
+    def _on_refused(self, name: str, error: IntakeError) -> None:
+        self.intake.refuse(name, error)
+        notify("error", self.intake.error, duration=8000)
 
     def __panel__(self) -> pn.viewable.Viewable:
         return pn.Card(

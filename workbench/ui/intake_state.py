@@ -110,7 +110,8 @@ class IntakeState(param.Parameterized):
     proposal = param.ClassSelector(class_=Proposal, allow_None=True, doc="Proposal of the current document.")
     error = param.String(default="", doc="Korean message of the last refused upload ('' when it was read).")
     reading = param.Boolean(default=False, doc="A document is being read.")
-    message = param.String(default="", doc="Korean outcome of the last '빈 항목에 모두 적용'.")
+    message = param.String(default="", doc="Korean note: what '빈 항목에 모두 적용' did, or that the document was "
+                           "taken off for another company.")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
@@ -123,11 +124,6 @@ class IntakeState(param.Parameterized):
             name = self.form.document[0]
             self.remove()
             self.message = f"사업자등록번호가 바뀌어 이전 기업의 문서({name})를 뺐습니다. 이 기업의 문서를 올리세요."
-
-    @property
-    def document(self) -> tuple[str, str] | None:
-        """(file name, SHA-256) of the current document, ``None`` when none was read."""
-        return self.form.document
 
     # ----------------------------------------------------------------- reading
 
