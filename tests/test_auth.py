@@ -66,7 +66,7 @@ def test_plain_text_password_in_the_file_never_logs_in(users: UsersFile) -> None
     data["users"]["park"] = {"role": "admin", "hash": "secret1"}  # hand-edited, plain text
     users.path.write_text(json.dumps(data), encoding="utf-8")
     assert users.verify("park", "secret1") is None and users.get("park") is None
-    assert users.verify("kim", PASSWORD) is not None  # the others still work
+    assert users.verify("kim", PASSWORD) == auth.User("kim", "admin")  # the others still work
     # Panel's --basic-auth file format ({"name": "password"}) lets nobody in
     users.path.write_text(json.dumps({"kim": PASSWORD}), encoding="utf-8")
     assert users.verify("kim", PASSWORD) is None and users.get("kim") is None
@@ -112,7 +112,7 @@ def test_cli_reads_passwords_from_stdin_never_from_arguments(tmp_path: Path) -> 
     res = runner.invoke(app, ["users", "add", "kim", "--role", "admin", "--password-stdin", "--file", str(path)],
                         input=PASSWORD + "\n")
     assert res.exit_code == 0, res.output
-    assert UsersFile(path).verify("kim", PASSWORD) is not None
+    assert UsersFile(path).verify("kim", PASSWORD) == auth.User("kim", "admin")
     res = runner.invoke(app, ["users", "add", "lee", "--role", "examiner", "--password", "x" * 12,
                               "--file", str(path)])
     assert res.exit_code != 0 and UsersFile(path).get("lee") is None  # no such option

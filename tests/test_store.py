@@ -7,7 +7,6 @@ import logging
 import os
 import sqlite3
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -509,12 +508,32 @@ def test_unreachable_database_raises_store_error(backend: str, tmp_path: Path) -
         url = f"sqlite:///{blocker / 'judgments.sqlite3'}"
     else:
         url = "postgresql+psycopg://postgres@127.0.0.1:1/x"
-    started = time.monotonic()
     with pytest.raises(StoreError) as info:
         JudgmentStore(url)
-    assert time.monotonic() - started < 10
     assert info.value.kind == "unavailable"
     assert info.value.message_ko.startswith("데이터베이스에 연결할 수 없습니다")
+
+
+def test_connections_wait_a_bounded_time(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A server that never answers fails after PG_CONNECT_TIMEOUT_S (libpq's default waits forever), a locked
+    SQLite file after SQLITE_BUSY_TIMEOUT_S; a timeout in the URL wins. (Checked on the engine's settings
+    instead of timing a connection: no assertion on wall-clock time.)"""
+    from workbench.store import db
+
+    seen: list[dict[str, Any] | None] = []
+    real = db.create_engine
+
+    def spy(url: Any, **options: Any) -> Any:
+        seen.append(options.get("connect_args"))
+        return real(url, **options)
+
+    monkeypatch.setattr(db, "create_engine", spy)
+    pg = "postgresql+psycopg://nobody@192.0.2.1:5432/x"  # TEST-NET-1: packets go unanswered
+    for url in (pg, pg + "?connect_timeout=2", f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                f"sqlite:///{tmp_path / 'b.sqlite3'}?timeout=0.2"):
+        db.make_engine(url).dispose()
+    assert seen == [{"connect_timeout": db.PG_CONNECT_TIMEOUT_S}, None, {"timeout": db.SQLITE_BUSY_TIMEOUT_S}, {}]
+    assert 0 < db.PG_CONNECT_TIMEOUT_S <= 10 and 0 < db.SQLITE_BUSY_TIMEOUT_S <= 60
 
 
 def test_read_only_database_raises_store_error(
