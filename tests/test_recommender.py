@@ -14,6 +14,7 @@ import pytest
 from workbench.explain.faithfulness import deletion_check
 from workbench.heads import cuda_available, make_head
 from workbench.recommend.recommender import NotFittedError, Recommender
+from workbench.recommend.scoring import Fusion
 from workbench.recommend.types import Recommendation
 from workbench.schema.record import CompanyRecord, RecordValidationError
 
@@ -21,17 +22,19 @@ from workbench.schema.record import CompanyRecord, RecordValidationError
 def test_init_stores_settings_only():
     rec = Recommender(encoder="use", C=3.0)
     assert rec.C == 3.0 and rec.encoder == "use"
+    assert rec.get_params()["C"] == 3.0 and rec.set_params(knn_k=7).knn_k == 7  # scikit-learn's contract
     assert not any(k.endswith("_") and not k.startswith("_") for k in vars(rec))
     with pytest.raises(NotFittedError):
         rec.recommend(CompanyRecord(main_product="드론"))
 
 
 def test_fit_returns_self_and_learns_attributes(fitted):
-    for attr in ("head_", "knn_index_", "definition_vectors_", "fusion_", "items_", "model_id_"):
+    for attr in ("parts_", "fusions_", "fusion_", "items_", "model_id_", "C_"):
         assert hasattr(fitted, attr)
+    assert list(fitted.parts_) == list(fitted.fusion_.weights) == ["head", "knn", "definition", "codes", "lexical"]
     assert len(fitted.items_) == 240
     assert fitted.fusion_.temperature > 0
-    assert fitted.fusion_.lex_w > 0 and fitted.lexical_.definitions_.shape[0] == 240
+    assert fitted.fusion_.weight("lexical") > 0 and fitted.parts_["lexical"].lexical_.definitions_.shape[0] == 240
 
 
 def test_recommendation_shape_and_json(fitted, history):
@@ -60,7 +63,7 @@ def test_better_than_chance_and_zero_shot_reaches_rare_items(fitted, history):
     top3 = (np.argsort(-P, 1)[:, :3] == y[:, None]).any(1).mean()
     assert top3 > 0.5, f"top-3 hit rate {top3:.3f} on a small training subset"
     parts = fitted.score_parts(test)
-    assert ((np.argsort(-parts.definition, 1)[:, :10] == y[:, None]).any(1).mean()) > 0.3
+    assert ((np.argsort(-parts["definition"], 1)[:, :10] == y[:, None]).any(1).mean()) > 0.3
 
 
 def test_batch_answers_keep_input_order_and_match_single_answers(fitted, history):
@@ -97,27 +100,42 @@ def test_load_rejects_unknown_format(fitted, tmp_path):
         Recommender.load(tmp_path / "missing")
 
 
-@pytest.mark.parametrize("version, dropped", [(3, ("lexical",)), (2, ("lexical", "codes"))])
+@pytest.mark.parametrize("version, dropped", [(5, ()), (3, ("lexical",)), (2, ("lexical", "codes"))])
 def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, version, dropped):
-    """A format-3 model (no lexical part) and a format-2 model (no code profiles either) load and score with the
-    parts they had; the missing parts score 0 and weigh 0."""
+    """Manifests of format 5 (flat fusion weights, part states at the top level), 3 (no lexical part) and 2 (no
+    code profiles either) load and score with the parts they had; the missing parts score 0 and weigh 0."""
     _, test = history
     fitted.save(tmp_path / "m")
     path = tmp_path / "m" / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    weights = {"lexical": ("lex_w",), "codes": ("code_w", "floor")}
-    manifest.pop("fusions")  # one fusion before format 5
-    for part in dropped:
-        manifest.pop(part)
-        manifest["fusion"] = {k: v for k, v in manifest["fusion"].items() if k not in weights[part]}
+    states, fusions = manifest.pop("parts"), manifest.pop("fusions")
+    manifest["structured_categories"] = states["head"]["structured_categories"]
+    flat = {"head": "head_w", "knn": "knn_w", "definition": "def_w", "codes": "code_w", "lexical": "lex_w"}
+    if version == 5:
+        manifest["fusions"] = {p: {flat[n]: w for n, w in f["weights"].items()} | {"temperature": f["temperature"],
+                                                                                  "floor": f["floor"]}
+                               for p, f in fusions.items()}
+    manifest["fusion"] = {flat[n]: w for n, w in fusions["full"]["weights"].items() if n not in dropped}
+    manifest["fusion"] |= {"temperature": fusions["full"]["temperature"]}
+    if "codes" not in dropped:
+        manifest["fusion"]["floor"] = fusions["full"]["floor"]
+    for part in ("codes", "lexical"):
+        if part not in dropped:
+            manifest[part] = states[part]
     path.write_text(json.dumps({**manifest, "format_version": version}), encoding="utf-8")
     old = Recommender.load(tmp_path / "m")
     parts, old_parts = fitted.score_parts(test[:20]), old.score_parts(test[:20])
-    assert old.fusion_.lex_w == 0 and not old_parts.lexical.any()
-    assert old.fusions_["short"].temperature == pytest.approx(old.fusion_.temperature * old.short_temperature_scale)
-    assert (old.fusion_.code_w == 0 and not old_parts.codes.any()) == ("codes" in dropped)
-    as_saved = dataclasses.replace(fitted.fusion_, **{w: 0.0 for part in dropped for w in weights[part]})
-    np.testing.assert_allclose(old.predict_proba(test[:20]), as_saved.proba(parts), atol=1e-5)
+    for part in dropped:
+        assert old.fusion_.weight(part) == 0 and not old_parts[part].any()
+    assert old.fusions_["short"].temperature == pytest.approx(
+        old.fusions_["no_codes"].temperature * old.short_temperature_scale)
+    as_saved = Fusion({n: 0.0 if n in dropped else w for n, w in fitted.fusion_.weights.items()},
+                      fitted.fusion_.temperature, 0.0 if "codes" in dropped else fitted.fusion_.floor)
+    np.testing.assert_allclose(old.score_parts(test[:20])["head"], parts["head"], atol=1e-5)
+    if version == 5:
+        np.testing.assert_allclose(old.predict_proba(test[:20]), fitted.predict_proba(test[:20]), atol=1e-6)
+    else:  # one fusion for every record before format 5
+        np.testing.assert_allclose(old.fusion_.proba(old_parts), as_saved.proba(parts), atol=1e-5)
     assert len(old.recommend(test[0]).items) == 3
 
 
@@ -154,7 +172,7 @@ def test_each_evidence_profile_has_its_own_fusion(fitted, history):
     assert set(fitted.fusions_) == {"full", "no_codes", "short"} and fitted.fusion_ is fitted.fusions_["full"]
     # short inputs keep the no_codes weights, with the temperature scale and floor chosen on real companies
     nc, sh = fitted.fusions_["no_codes"], fitted.fusions_["short"]
-    assert (sh.head_w, sh.knn_w, sh.def_w, sh.lex_w) == (nc.head_w, nc.knn_w, nc.def_w, nc.lex_w)
+    assert sh.weights == nc.weights
     assert sh.temperature == pytest.approx(nc.temperature * fitted.short_temperature_scale)
     assert sh.floor == fitted.short_floor and fitted.short_temperature_scale > 1
     for record, profile in ((full, "full"), (no_codes, "no_codes"), (short, "short")):

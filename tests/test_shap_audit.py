@@ -72,6 +72,11 @@ def test_shap_audit_agrees_with_fast_keywords(model_and_test):
     # the recommendation's own keyword list is what the explorer compares against
     top1 = rec.recommend(record).items[0]
     assert top1.item_code == item
+    # the fast weights are the recommendation's own keyword numbers, every part's word terms included (lexical)
+    assert rec.fusion_.weight("lexical") > 0
+    weight = {(w, f): v for w, f, v in zip(fast.word, fast.field, fast.weight)}
+    for kw in (k for k in top1.keywords if k.spans):
+        assert weight[(kw.text, kw.field)] == pytest.approx(kw.weight, abs=1e-3), kw.text
     assert compare_with_keywords(audit, top1.keywords)["fast_top"]
 
 

@@ -80,7 +80,6 @@ def test_successors_and_definition_changes(diff):
     assert succ["D10019"] == ["D20010"]
     assert succ["A10002"] == [] and succ["A10003"] == ["A10003"] and succ["A10001"] == ["A10001"]
     assert relabel("B20002", diff) == ["B20021", "B20022"] and relabel("D10008", diff) == []
-    assert diff.definition_changed_codes() == CHANGED_DEFINITIONS  # the moved item keeps its text
     assert set(diff.to_frame().kind) == {"renamed", "description_changed", "merged", "split", "moved", "added",
                                          "removed"}
 
@@ -197,15 +196,14 @@ def small_model(tmp_path_factory):
 def test_reembed_encodes_only_changed_definitions(small_model, old, new, diff, tmp_path):
     folder, test = small_model
     rec = Recommender.load(folder)
-    counter = CountingEncoder(rec.encoder_)
-    rec._encoder = counter  # every encode during re-embedding goes through the counter
-    out = reembed_revision(rec, new, tmp_path / "models")
+    counter = CountingEncoder(rec.encoder_)  # every encode during re-embedding goes through the counter
+    out = reembed_revision(rec, new, tmp_path / "models", encoder=counter)
 
     encoded = [t for texts, _ in counter.calls for t in texts]
     assert {kind for _, kind in counter.calls} == {"passage"}
     assert sorted(encoded) == sorted(s for c in CHANGED_DEFINITIONS for s in new.item(c).definition_segments)
     report = json.loads((out / REPORT_FILE).read_text(encoding="utf-8"))
-    assert sorted(report["encoded_codes"]) == CHANGED_DEFINITIONS
+    assert sorted(report["encoded_codes"]) == CHANGED_DEFINITIONS  # the moved item keeps its text
     assert len(report["reused_codes"]) == 240 - len(CHANGED_DEFINITIONS)
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -230,27 +228,28 @@ def test_reembed_encodes_only_changed_definitions(small_model, old, new, diff, t
     assert b2[new_i["A10012"]] == pytest.approx((b[old_i["A10005"]] + b[old_i["A10011"]]) / 2 + np.log(2), abs=1e-5)
     for added in ("A20008", "E40018"):  # no learned row: reachable via the definition part only
         assert not W2[new_i[added]].any() and b2[new_i[added]] < b.min()
+    parts, old_parts = loaded.parts_, rec.parts_
     # code profiles follow the head rows: a merge sums its predecessors' judged codes, an added item has none
-    for f, counts in loaded.codes_.counts_.items():
-        old_counts = rec.codes_.counts_[f]
+    for f, counts in parts["codes"].profiles_.counts_.items():
+        old_counts = old_parts["codes"].profiles_.counts_[f]
         assert counts[new_i["A10012"]].sum() == old_counts[[old_i["A10005"], old_i["A10011"]]].sum()
         assert counts[new_i["D20010"]].sum() == old_counts[old_i["D10019"]].sum()
         assert counts[new_i["A20008"]].sum() == 0
     # definition vectors: reused rows identical (moved item included); an added item is nearest its own text
-    np.testing.assert_array_equal(loaded.definition_vectors_[new_i["D20010"]], rec.definition_vectors_[old_i["D10019"]])
-    np.testing.assert_array_equal(loaded.definition_vectors_[new_i["A10001"]], rec.definition_vectors_[old_i["A10001"]])
+    np.testing.assert_array_equal(parts["definition"].vectors_[new_i["D20010"]], old_parts["definition"].vectors_[old_i["D10019"]])
+    np.testing.assert_array_equal(parts["definition"].vectors_[new_i["A10001"]], old_parts["definition"].vectors_[old_i["A10001"]])
     # lexical part: same vocabulary, definition rows from the new texts (an added item scores on its own words)
-    assert loaded.lexical_.definitions_.shape[0] == 240
-    assert loaded.lexical_.vocabulary_ == rec.lexical_.vocabulary_
-    np.testing.assert_array_equal(loaded.lexical_.idf_, rec.lexical_.idf_)
-    own = loaded.lexical_.transform([new.item("A20008").definition_text])[0]
+    assert parts["lexical"].lexical_.definitions_.shape[0] == 240
+    assert parts["lexical"].lexical_.vocabulary_ == old_parts["lexical"].lexical_.vocabulary_
+    np.testing.assert_array_equal(parts["lexical"].lexical_.idf_, old_parts["lexical"].lexical_.idf_)
+    own = parts["lexical"].lexical_.transform([new.item("A20008").definition_text])[0]
     assert loaded.items_[int(own.argmax())] == "A20008"
-    assert loaded.items_[int((loaded.definition_vectors_ @ loaded.definition_vectors_[new_i["A20008"]]).argmax())] == "A20008"
+    assert loaded.items_[int((parts["definition"].vectors_ @ parts["definition"].vectors_[new_i["A20008"]]).argmax())] == "A20008"
     # neighbours: removed items' training rows dropped, every label is a new item; metadata follows
-    labels = {loaded.items_[int(v)] for v in loaded.knn_labels_}
+    labels = {loaded.items_[int(v)] for v in parts["knn"].labels_}
     assert not labels & {"A10002", "D10008", "B20002", "A10005", "A10011", "D10019"}
-    assert len(loaded.knn_labels_) == len(loaded.train_meta_) == len(loaded.knn_index_)
-    assert len(rec.knn_labels_) - len(loaded.knn_labels_) == report["train_rows_dropped"] == 12
+    assert len(parts["knn"].labels_) == len(loaded.train_meta_) == len(parts["knn"].index_)
+    assert len(old_parts["knn"].labels_) - len(parts["knn"].labels_) == report["train_rows_dropped"] == 12
     assert {m["item_code"] for m in loaded.train_meta_} == labels
     r = loaded.recommend(CompanyRecord(main_product="격자 기반 양자내성암호 모듈 및 PQC 보안 소프트웨어"))
     assert r.taxonomy_revision == "7-hypothetical" and len(r.items) == 3

@@ -91,8 +91,8 @@ def _source_hash() -> str:
     root = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for sub in _SOURCE_DIRS:
-        for p in sorted((root / sub).glob("*.py")):
-            h.update(p.name.encode() + p.read_bytes())
+        for p in sorted((root / sub).rglob("*.py")):  # recommend/parts/ included
+            h.update(str(p.relative_to(root)).encode() + p.read_bytes())
     return h.hexdigest()
 
 
@@ -167,7 +167,7 @@ def score(rec: Recommender, test: list[CompanyRecord], train: list[CompanyRecord
     kept = [r for r in test if r.item_code in items and has_text(r)]
     index_of = {c: i for i, c in enumerate(rec.items_)}
     S = rec.encoder_.encode([compose(r).text for r in kept], kind="query")
-    P = rec.proba(rec._score_parts(S, kept), kept)
+    P = rec.proba(rec.score(kept, S), kept)
     y = np.array([index_of[r.item_code] for r in kept], dtype=int)
     return EvaluationRun(rec=rec, train=list(train or []), test=kept, P=P, S=S, y=y,
                          table=_record_table(rec, kept, P, y), config=config, skipped=len(test) - len(kept))
@@ -306,16 +306,16 @@ def nearest_training_records(run: EvaluationRun, row: int | None = None, k: int 
     if record is not None:
         s = rec.encoder_.encode([compose(record).text], kind="query")
         true_code = record.item_code
-        pred_code = rec.items_[int(rec.proba(rec._score_parts(s, [record]), [record]).argmax())]
+        pred_code = rec.items_[int(rec.proba(rec.score([record], s), [record]).argmax())]
     else:
         s = run.S[row:row + 1]
         true_code, pred_code = run.table.loc[row, "true_code"], run.table.loc[row, "pred_code"]
-    ids, sims = rec.knn_index_.query(s, k)
+    ids, sims = rec.nearest(s, k)
     tax = rec.taxonomy_
     rows = []
     for j, sim in zip(ids[0], sims[0]):
         meta = rec.train_meta_[j]
-        code = rec.items_[int(rec.knn_labels_[j])]
+        code = meta["item_code"]
         rows.append({"similarity": round(float(sim), 4), "company_name": meta.get("company_name", ""),
                      "main_product": meta.get("main_product", ""), "item_code": code,
                      "item_name": tax.item(code).name, "is_true_item": code == true_code,

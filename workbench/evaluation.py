@@ -4,7 +4,6 @@ text with weak labels (``realtext.py``)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -65,11 +64,14 @@ def coverage_curve(P: np.ndarray, y: np.ndarray, thresholds=(0.0, 0.3, 0.4, 0.5,
              "accuracy": float(correct[conf >= t].mean()) if (conf >= t).any() else None} for t in thresholds]
 
 
+ABLATION_NAMES = {"definition": "definitions"}  # report names of the parts alone, where they differ
+
+
 def ablations(parts: ScoreParts, y: np.ndarray, items, taxonomy) -> dict:
     """Each part alone. Ranking metrics only: a part alone has no calibration of its own (ECE is omitted)."""
     out = {}
-    for name, z in (("head_only", parts.head), ("knn_only", parts.knn), ("definitions_only", parts.definition),
-                    ("codes_only", parts.codes), ("lexical_only", parts.lexical)):
+    for part, z in parts.items():
+        name = f"{ABLATION_NAMES.get(part, part)}_only"
         out[name] = ranking_metrics(softmax(z), y, items, taxonomy)
         out[name].pop("ece")
     return out
@@ -118,10 +120,10 @@ def realtext_section(rec: Recommender, path: Path = REALTEXT) -> dict:
     data = load_realtext(Path(path), rec.taxonomy_)
     index_of = {c: i for i, c in enumerate(rec.items_)}
     label_idx = [{index_of[c] for c in lab} for lab in data.labels]
-    parts = rec.score_parts(data.records)
+    parts = rec.score(data.records)
     P = rec.proba(parts, data.records)
     out = {"path": str(path), **realtext_metrics(P, rec.review_flags(P, data.records), label_idx)}
-    for name, z in (("definitions_only", parts.definition), ("zero_shot", zero_shot_scores(rec, data.records))):
+    for name, z in (("definitions_only", parts["definition"]), ("zero_shot", zero_shot_scores(rec, data.records))):
         order = np.argsort(-z, axis=1)[:, :10]
         out.update({f"realtext_{name}_hit{k}": float(hits_at(order, label_idx, k).mean()) for k in (1, 3, 10)})
     return out
@@ -132,14 +134,14 @@ def evaluate(rec: Recommender, test: list[CompanyRecord], out_dir: Path, realtex
     tax = rec.taxonomy_
     index_of = {c: i for i, c in enumerate(rec.items_)}
     y = np.array([index_of[r.item_code] for r in test])
-    parts = rec.score_parts(test)
+    parts = rec.score(test)
     P = rec.proba(parts, test)
     metrics = ranking_metrics(P, y, rec.items_, tax)
     conf, correct = P.max(1), P.argmax(1) == y
     review = rec.review_flags(P, test)
     result = {
         **metrics, "n_test": len(test), "encoder": rec.encoder_.id, "model_id": rec.model_id_,
-        "taxonomy_revision": rec.revision, "n_train": len(rec.train_meta_), "fusion": asdict(rec.fusion_),
+        "taxonomy_revision": rec.revision, "n_train": len(rec.train_meta_), "fusion": rec.fusion_.to_dict(),
         "C": rec.C_, "tuning": getattr(rec, "tuning_", None),
         "review": {"share_flagged": float(review.mean()),
                    "accuracy_not_flagged": float(correct[~review].mean()) if (~review).any() else None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.recommend.text import compose
 from workbench.schema.record import CompanyRecord
 
 
@@ -28,7 +27,7 @@ def deletion_check(rec, records: list[CompanyRecord], k: int = 3, seed: int = 0)
     for record, r in zip(records, recs):
         best = r.items[0]
         text_kw = [kw for kw in best.keywords if kw.spans][:k]
-        composed = compose(record)
+        composed = rec.compose(record)
         words = [(loc[0], loc[1], loc[2]) for w in rec.tokenizer_.words(composed.text)
                  if (loc := composed.locate(w.start, w.end)) is not None]
         chosen = {(kw.field, s) for kw in text_kw for s in kw.spans}

@@ -1,8 +1,12 @@
 """Two or three Korean sentences saying why an item was recommended."""
 from __future__ import annotations
 
-from workbench.recommend.types import Keyword
+from typing import TYPE_CHECKING
+
 from workbench.schema.record import SPEC_BY_NAME
+
+if TYPE_CHECKING:
+    from workbench.recommend.types import Keyword
 
 RANK_WORDS = {1: "가장", 2: "두 번째로", 3: "세 번째로"}
 CODE_FIELDS = ("ksic_code", "nst_code")  # keywords from the structured codes, not from the text

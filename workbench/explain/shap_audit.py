@@ -22,8 +22,6 @@ import numpy as np
 import pandas as pd
 
 from workbench.explain.keywords import KeywordTokenizer, Word
-from workbench.recommend.profiles import evidence_profile
-from workbench.recommend.text import compose
 from workbench.schema.record import CompanyRecord
 
 
@@ -83,7 +81,7 @@ def probability_function(rec, record: CompanyRecord, item_index: int, encoder=No
     def f(texts) -> np.ndarray:
         texts = [str(t) for t in np.asarray(texts, dtype=object).ravel()]
         S = encoder.encode(texts, kind="query", batch_size=64)
-        P = rec.proba(rec._score_parts(S, [record] * len(texts)), [record] * len(texts))
+        P = rec.proba(rec.score([record] * len(texts), S), [record] * len(texts))
         return P[:, item_index].astype(np.float64)
 
     return f
@@ -97,10 +95,9 @@ def shap_keywords(rec, record: CompanyRecord, item_code: str, max_evals: int = 3
     """
     import shap
 
-    rec._check_fitted()
     if item_code not in rec.items_:
         raise KeyError(f"item {item_code!r} is not an item of the model (revision {rec.revision})")
-    composed = compose(record)
+    composed = rec.compose(record)
     text = composed.text
     tok = KiwiShapTokenizer(rec.tokenizer_)
     words = tok.words(text)
@@ -145,29 +142,16 @@ def per_word(audit: ShapAudit) -> pd.DataFrame:
 
 
 def fast_keyword_weights(rec, record: CompanyRecord, item_code: str) -> pd.DataFrame:
-    """The fast (exact-token or occlusion) contrastive attributions of *every* word of the record to
-    ``item_code`` — the numbers behind a recommendation's keyword list, before it is cut to the top n.
+    """The fast contrastive attributions of *every* word of the record to ``item_code`` — the numbers behind a
+    recommendation's keyword list before it is cut to the top n: the text parts' exact-token (or occlusion)
+    terms plus every other part's word terms (the lexical part's), as :meth:`Recommender.attribute` gives them.
 
     One row per (word form, field), weights summed over repeats, sorted by weight (largest first).
     """
-    from workbench.recommend.recommender import competitors
-
-    rec._check_fitted()
-    c = rec.items_.index(item_code)
-    text = compose(record).text
-    composed = compose(record)
-    if rec.encoder_.supports_tokens:
-        S, tokens = rec.encoder_.encode_with_tokens([text], kind="query")
-    else:
-        S, tokens = rec.encoder_.encode([text], kind="query"), None
-    P = rec.proba(rec._score_parts(S, [record]), [record])
-    V = rec.text_directions(evidence_profile(record))
-    direction = (V[c] - competitors(P[0], c) @ V)[None, :]
-    words = rec.tokenizer_.words(text)
-    weights = rec.attributor_.attribute([text], S, tokens, [words], [direction])[0][:, 0] if words else []
+    found = rec.attribute(record, [item_code])
     merged: dict[tuple[str, str], float] = {}
-    for w, weight in zip(words, weights):
-        loc = composed.locate(w.start, w.end)
+    for w, weight in zip(found.attribution.words, found.attribution.word_terms[:, 0]):
+        loc = found.composed.locate(w.start, w.end)
         key = (w.text, loc[0] if loc else "")
         merged[key] = merged.get(key, 0.0) + float(weight)
     df = pd.DataFrame([{"word": k[0], "field": k[1], "weight": v} for k, v in merged.items()],

@@ -118,11 +118,6 @@ class RevisionDiff:
                 out[o] = c.kind
         return out
 
-    def definition_changed_codes(self) -> list[str]:
-        """New codes whose definition text is new or differs from every predecessor's (to re-encode)."""
-        return sorted({n for c in self.changes if c.kind in ("added", "renamed", "description_changed", "merged",
-                                                             "split") for n in c.new_codes})
-
     def to_frame(self) -> pd.DataFrame:
         """One row per change: kind (English and Korean), old and new codes/names/fields, basis."""
         rows = [{"kind": c.kind, "kind_ko": KIND_KO[c.kind], "old_codes": " + ".join(c.old_codes),

@@ -1,10 +1,11 @@
 """Carry a fitted recommender over to a new criteria revision without retraining.
 
-``reembed_revision(rec, new, out_dir)`` writes a new versioned model folder for revision ``new``:
+``reembed_revision(rec, new, out_dir)`` writes a new versioned model folder for revision ``new``; each score part
+carries itself over (``ScorePart.remap``, in ``recommend/parts/``):
 
 - **definitions**: only items whose definition text is new or changed are encoded (``kind="passage"``);
   every other item reuses the fitted vector of its own code or of its predecessor with the identical text
-  (e.g. a moved item). The definition hnswlib index is rebuilt over the new item list.
+  (e.g. a moved item).
 - **head** (one row per item of the new revision): kept codes keep their row; ``moved``/``recoded`` codes take
   their predecessor's row; a ``split`` gives every target the old row (the definition part tells them
   apart); a ``merged`` code gets the mean of its predecessors' rows with ``log(k)`` added to the intercept
@@ -22,37 +23,33 @@
   ``taxonomy_revision`` and, under ``derived_from``, the model it came from; ``taxonomy_mapping.csv`` and
   ``reembed.json`` in the folder document the mapping and what was re-encoded.
 
-The old model folder is untouched and still loads. The :class:`Recommender` has no public hook for this;
-the new instance is built here by setting its fitted ``*_`` attributes directly (the same attributes
-``Recommender.load`` sets), so nothing in ``recommender.py`` changes.
+The old model folder is untouched and still loads. This module only uses the model's public API
+(:meth:`Recommender.with_revision`, ``save``, ``predict_proba``).
 
 ``evaluate_under_revision`` scores held-out records under the new revision: labels are relabelled through
 the mapping (a split label accepts any of its targets, records of removed codes are left out).
 """
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from workbench.encoders.base import encode_definitions
-from workbench.index import HnswIndex
-from workbench.recommend.recommender import PARAMS, Recommender
 from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.diff import RevisionDiff, diff_revisions, proposed_mapping
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
 
+if TYPE_CHECKING:  # the model is passed in; this module only uses its public API
+    from workbench.recommend.recommender import Recommender
+
 MAPPING_FILE = "taxonomy_mapping.csv"
 REPORT_FILE = "reembed.json"
-UNSEEN_INTERCEPT_GAP = 5.0  # as Recommender._fit_parts: items without training rows sit 5 below the lowest
 
 
 @dataclass
@@ -73,15 +70,6 @@ class ReembedReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def sources_of(diff: RevisionDiff) -> dict[str, list[str]]:
-    """new code → old codes it inherits from ([] for added codes)."""
-    out: dict[str, list[str]] = {}
-    for old, news in diff.successors().items():
-        for n in news:
-            out.setdefault(n, []).append(old)
-    return out
 
 
 def _as_record(obj: Any) -> CompanyRecord:
@@ -106,118 +94,18 @@ def model_chooser(rec: Recommender):
 
 def carry_over(rec: Recommender, new: Taxonomy, diff: RevisionDiff | None = None,
                encoder=None) -> tuple[Recommender, ReembedReport]:
-    """A new in-memory :class:`Recommender` for revision ``new`` (see the module docstring) and its report.
+    """A new in-memory recommender for revision ``new`` (:meth:`Recommender.with_revision`, see the module
+    docstring) and its report.
 
-    ``encoder``: the encoder used for changed definitions (default ``rec.encoder_``; tests pass a counting
-    wrapper). It must be the model's encoder (same id), or the vectors would not be comparable.
+    ``encoder``: the encoder used for changed definitions (default the model's; tests pass a counting wrapper).
+    It must be the model's encoder (same id), or the vectors would not be comparable.
     """
-    rec._check_fitted()
-    old = rec.taxonomy_
-    diff = diff or diff_revisions(old, new)
-    if diff.old_revision != old.revision or diff.new_revision != new.revision:
-        raise ValueError(f"diff is {diff.old_revision} → {diff.new_revision}, model is revision {old.revision} "
-                         f"and the target is {new.revision}")
-    missing = [c for c in old.item_codes if c not in rec.items_]
-    if missing:
-        raise ValueError(f"model items do not match revision {old.revision}: {missing[:5]} missing")
-    encoder = encoder or rec.encoder_
-    if encoder.id != rec.encoder_.id:
-        raise ValueError(f"encoder {encoder.id} differs from the model's {rec.encoder_.id}")
-
-    old_index = {c: i for i, c in enumerate(rec.items_)}
-    sources = sources_of(diff)
-    new_items = list(new.item_codes)
-
-    # ---- definitions: reuse identical texts, encode the rest ------------------------------------------------
-    dim = rec.definition_vectors_.shape[1]
-    D = np.zeros((len(new_items), dim), np.float32)
-    to_encode, reused = [], []
-    for j, item in enumerate(new.items):
-        same = [o for o in ([item.code] if item.code in old_index else []) + sources.get(item.code, [])
-                if o in old_index and old.item(o).definition_text == item.definition_text]
-        if same:
-            D[j] = rec.definition_vectors_[old_index[same[0]]]
-            reused.append(item.code)
-        else:
-            to_encode.append(j)
-    if to_encode:
-        D[to_encode] = encode_definitions(encoder, [new.items[j].definition_segments for j in to_encode])
-
-    # ---- head rows ------------------------------------------------------------------------------------------
-    head = copy.copy(rec.head_)
-    W, b = rec.head_.coef_, rec.head_.intercept_
-    learned = np.flatnonzero(np.abs(W).sum(axis=1) > 0)
-    unseen = float((b[learned] if len(learned) else b).min() - UNSEEN_INTERCEPT_GAP)
-    coef = np.zeros((len(new_items), W.shape[1]), np.float32)
-    intercept = np.full(len(new_items), unseen, np.float32)
-    how: dict[str, list[str]] = {"kept": [], "inherited": [], "split_shared": [], "merged_mean": [], "new_unseen": []}
-    kind_of = diff.kind_of()
-    code_sources: list[list[int]] = []  # old rows whose judged code counts each new item inherits
-    for j, code in enumerate(new_items):
-        src = [o for o in sources.get(code, []) if o in old_index]
-        code_sources.append([old_index[o] for o in src])
-        if not src:
-            how["new_unseen"].append(code)
-            continue
-        rows = [old_index[o] for o in src]
-        coef[j] = W[rows].mean(axis=0)
-        intercept[j] = b[rows].mean() + np.log(len(rows))
-        if len(rows) > 1:
-            how["merged_mean"].append(code)
-        elif kind_of.get(src[0]) == "split":
-            how["split_shared"].append(code)
-        elif src[0] == code:
-            how["kept"].append(code)
-        else:
-            how["inherited"].append(code)
-    head.classes_, head.coef_, head.intercept_ = np.arange(len(new_items)), coef, intercept
-
-    # ---- neighbours: relabel, split by nearest definition, drop removed -------------------------------------
-    new_index = {c: i for i, c in enumerate(new_items)}
-    succ = diff.successors()
-    n_rows = len(rec.knn_labels_)
-    S = rec.knn_index_.index_.get_items(np.arange(n_rows), return_type="numpy").astype(np.float32)
-    keep, labels, meta = [], [], []
-    split_counts: dict[str, dict[str, int]] = {}
-    for i, label in enumerate(rec.knn_labels_):
-        code = rec.items_[int(label)]
-        targets = [t for t in succ.get(code, [code] if code in new_index else []) if t in new_index]
-        if not targets:
-            continue
-        if len(targets) > 1:
-            t_idx = [new_index[t] for t in targets]
-            target = targets[int(np.argmax(D[t_idx] @ S[i]))]
-            split_counts.setdefault(code, {}).setdefault(target, 0)
-            split_counts[code][target] += 1
-        else:
-            target = targets[0]
-        keep.append(i)
-        labels.append(new_index[target])
-        meta.append({**rec.train_meta_[i], "item_code": target} if i < len(rec.train_meta_) else {})
-    keep_arr = np.asarray(keep, dtype=int)
-    knn_labels = np.asarray(labels, dtype=rec.knn_labels_.dtype)
-    relabelled = int(sum(rec.items_[int(rec.knn_labels_[i])] != new_items[l] for i, l in zip(keep, labels)))
-
-    # ---- assemble the new estimator (fitted attributes set directly, as Recommender.load does) --------------
-    params = {k: getattr(rec, k) for k in (*PARAMS, "show_progress")}
-    out = Recommender(encoder=rec.encoder, revision=new.revision, **params)
-    out._encoder, out.tuning_ = rec.encoder_, getattr(rec, "tuning_", None)  # a fine-tuned encoder travels along
-    out.items_ = new_items
-    out.definition_vectors_ = D
-    out.head_ = head
-    out.scaler_, out.structured_, out.fusion_, out.C_ = rec.scaler_, rec.structured_, rec.fusion_, rec.C_
-    out.fusions_ = rec.fusions_
-    out.codes_ = rec.codes_.remap(code_sources, new, new_items)
-    out.lexical_ = rec.lexical_.with_definitions([it.definition_text for it in new.items])
-    out.knn_index_ = HnswIndex().fit(S[keep_arr], [str(int(v)) for v in knn_labels])
-    out.knn_labels_ = knn_labels
-    out.train_meta_ = meta
-    out.training_data_hash_ = rec.training_data_hash_
-    out.model_id_ = f"wb-{datetime.now(timezone.utc):%Y%m%d%H%M%S}-{rec.training_data_hash_[:8]}-rev{new.revision}"
+    out, done = rec.with_revision(new, diff, encoder=encoder)
     report = ReembedReport(
-        old_model_id=rec.model_id_, new_model_id=out.model_id_, old_revision=old.revision, new_revision=new.revision,
-        encoded_codes=[new_items[j] for j in to_encode], reused_codes=reused, head_rows=how,
-        train_rows_relabelled=relabelled, train_rows_dropped=n_rows - len(keep), split_assignments=split_counts)
+        old_model_id=rec.model_id_, new_model_id=out.model_id_, old_revision=rec.revision, new_revision=new.revision,
+        encoded_codes=done["encoded_codes"], reused_codes=done["reused_codes"], head_rows=done["head_rows"],
+        train_rows_relabelled=done["train_rows_relabelled"], train_rows_dropped=done["train_rows_dropped"],
+        split_assignments=done["split_assignments"])
     return out, report
 
 
@@ -316,4 +204,4 @@ def evaluate_under_revision(rec_new: Recommender, records: Sequence[CompanyRecor
 
 __all__ = ["ReembedReport", "carry_over", "evaluate_under_revision", "model_chooser", "pick_evaluation_records",
            "reembed_revision",
-           "relabel_records", "sources_of"]
+           "relabel_records"]

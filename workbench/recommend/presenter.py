@@ -1,0 +1,81 @@
+"""The Korean recommendation of one record: top items with confidence, keywords, precedents, rationale and the
+review decision, from the model's scores and the explainer's attributions."""
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.explain.keywords import Word
+from workbench.explain.rationale import rationale_sentence
+from workbench.recommend.explainer import Attribution
+from workbench.recommend.parts.knn import KnnPart
+from workbench.recommend.principles import exclusion_proposal, principle_warnings
+from workbench.recommend.profiles import LABELS_KO as PROFILE_LABELS_KO, evidence_profile
+from workbench.recommend.scoring import ScoreParts
+from workbench.recommend.text import ComposedText
+from workbench.recommend.types import ItemRecommendation, Keyword, Precedent, Recommendation
+from workbench.schema.record import CompanyRecord
+from workbench.taxonomy.model import Taxonomy
+
+
+class Presenter:
+    """Builds :class:`Recommendation` objects for one fitted model."""
+
+    def __init__(self, taxonomy: Taxonomy, items: list[str], knn: KnnPart, n_keywords: int,
+                 review_threshold: float, review_margin: float, model_id: str, encoder_id: str):
+        self.taxonomy, self.items, self.knn, self.n_keywords = taxonomy, items, knn, n_keywords
+        self.review_threshold, self.review_margin = review_threshold, review_margin
+        self.model_id, self.encoder_id = model_id, encoder_id
+
+    def present(self, record: CompanyRecord, composed: ComposedText, p: np.ndarray, top: np.ndarray,
+                scores: ScoreParts, attribution: Attribution, neighbours: tuple[np.ndarray, np.ndarray]) -> Recommendation:
+        """``scores``: this record's part scores (one row each); ``neighbours``: its (row ids, similarities)."""
+        nb_ids, nb_sims = neighbours
+        nb_labels = self.knn.labels_[nb_ids]
+        items = []
+        for rank, c in enumerate(top, start=1):
+            keywords = merge_keywords(attribution.words, attribution.word_terms[:, rank - 1], composed)
+            keywords += [Keyword(label, round(float(w), 4), field)
+                         for (label, field), w in zip(attribution.code_labels, attribution.code_weights(p, c))]
+            keywords = sorted(keywords, key=lambda k: -k.weight)[: self.n_keywords]
+            precedents = [Precedent(**self.knn.meta_[j], similarity=round(float(nb_sims[k]), 4))
+                          for k, j in enumerate(nb_ids) if nb_labels[k] == c][:3]
+            n_votes = int(np.count_nonzero(nb_labels[: self.knn.k_] == c))
+            info = self.taxonomy.describe(self.items[c])
+            items.append(ItemRecommendation(
+                rank=rank, **info, confidence=round(float(p[c]), 4),
+                rationale=rationale_sentence(info["item_name"], keywords, n_votes, self.knn.k_,
+                                             float(scores["definition"][c]), rank),
+                keywords=keywords, precedents=precedents,
+                scores={name: round(float(z[c]), 4) for name, z in scores.items()}))
+        reasons = self.review_reasons(p, record)
+        return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
+                              warnings=principle_warnings(record), proposed_none=exclusion_proposal(record),
+                              taxonomy_revision=self.taxonomy.revision, model_id=self.model_id,
+                              encoder_id=self.encoder_id)
+
+    def review_reasons(self, p: np.ndarray, record: CompanyRecord) -> list[str]:
+        """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not)."""
+        first, second = np.sort(p)[::-1][:2]
+        reasons = []
+        if first < self.review_threshold:
+            reasons.append(f"1순위 신뢰도 {first:.0%} < 기준 {self.review_threshold:.0%}")
+        if first - second < self.review_margin:
+            reasons.append(f"1·2순위 신뢰도 차이 {first - second:.0%}p가 작음")
+        profile = evidence_profile(record)
+        if reasons and profile != "full":
+            reasons.append(f"입력 근거 부족({PROFILE_LABELS_KO[profile]}): 신뢰도를 그만큼 낮게 보정함")
+        return reasons
+
+
+def merge_keywords(words: list[Word], weights: np.ndarray, composed: ComposedText) -> list[Keyword]:
+    """One keyword per distinct word form: summed weight, every span, located in its record field."""
+    merged: dict[tuple[str, str], Keyword] = {}
+    for w, weight in zip(words, weights):
+        loc = composed.locate(w.start, w.end)
+        if loc is None:
+            continue
+        field, a, b = loc
+        kw = merged.setdefault((w.text, field), Keyword(w.text, 0.0, field, []))
+        kw.weight = round(kw.weight + float(weight), 4)
+        kw.spans.append((a, b))
+    return list(merged.values())
