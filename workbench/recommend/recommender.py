@@ -22,8 +22,8 @@ from workbench.encoders import Encoder, get_encoder
 from workbench.explain.attribution import Attributor, ExactTokenAttributor, OcclusionAttributor
 from workbench.explain.keywords import KeywordTokenizer, item_terms
 from workbench.heads import LinearHead
-from workbench.recommend.explainer import Attribution, KeywordExplainer, competitors
-from workbench.recommend.parts import PARTS, Batch, Revision, ScorePart
+from workbench.recommend.explainer import Attribution, KeywordExplainer
+from workbench.recommend.parts import PARTS, Batch, Revision
 from workbench.recommend.presenter import Presenter
 from workbench.recommend.profiles import PROFILES, evidence_profile
 from workbench.recommend.scoring import Fusion, ScoreParts
@@ -363,4 +363,4 @@ def _parts_before_format_6(m: dict, knn_k: int) -> dict[str, dict | None]:
             "codes": m.get("codes"), "lexical": m.get("lexical")}
 
 
-__all__ = ["NotFittedError", "Recommender", "ScorePart", "competitors", "product_group"]
+__all__ = ["NotFittedError", "RecordAttribution", "Recommender", "product_group"]  # product_group: the split's unit
