@@ -13,6 +13,7 @@ import pytest
 
 from workbench.explain.faithfulness import deletion_check
 from workbench.heads import cuda_available, make_head
+from workbench.recommend.parts import PARTS, ScorePart
 from workbench.recommend.recommender import NotFittedError, Recommender
 from workbench.recommend.scoring import Fusion
 from workbench.recommend.types import Recommendation
@@ -244,3 +245,48 @@ def test_cuml_head_matches_sklearn_on_gpu():
     gpu, cpu = make_head("cuml").fit(X, y), make_head("sklearn").fit(X, y)
     assert gpu.backend == "cuml"
     assert (gpu.predict(X) == cpu.predict(X)).mean() > 0.95
+
+
+class PriorPart(ScorePart):
+    """A sixth part for the test: log of each item's share of the judged records (Bayes-weighted)."""
+
+    name = "prior"
+
+    def fit(self, data, rows):
+        counts = np.bincount(data.y[rows], minlength=len(data.items)) + 0.5
+        self.log_prior_ = np.log(counts / counts.sum()).astype(np.float32)
+        return self
+
+    def scores(self, batch):
+        return np.tile(self.log_prior_, (len(batch.records), 1))
+
+    def state(self, folder):
+        return {}, {"prior_log": self.log_prior_}
+
+    @classmethod
+    def from_state(cls, state, arrays, folder, items, taxonomy):
+        self = cls()
+        self.log_prior_ = arrays["prior_log"]
+        return self
+
+    def remap(self, revision):
+        out = PriorPart()
+        out.log_prior_ = np.array([self.log_prior_[rows].max() if rows else self.log_prior_.min()
+                                   for rows in revision.sources()], np.float32)
+        return out
+
+
+def test_a_sixth_part_is_one_class_plus_registration(history, monkeypatch, tmp_path):
+    """Registered in PARTS, a new part is fitted, weighed by name, shown in the scores, saved and loaded."""
+    train, test = history
+    monkeypatch.setitem(PARTS, PriorPart.name, PriorPart)
+    codes = sorted({r.item_code for r in train})[:4]
+    records = [r for r in train if r.item_code in codes]
+    rec = Recommender(encoder="use", head_backend="sklearn", C=1.0, tune_encoder=False).fit(records)
+    assert list(rec.parts_)[-1] == "prior" and "prior" in rec.fusion_.weights
+    item = rec.recommend(test[0]).items[0]
+    assert item.scores["prior"] == pytest.approx(float(rec.parts_["prior"].log_prior_[rec.items_.index(item.item_code)]),
+                                                 abs=1e-4)
+    loaded = Recommender.load(rec.save(tmp_path / "m"))
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))["parts"]["prior"] == {}
+    np.testing.assert_allclose(loaded.predict_proba(test[:5]), rec.predict_proba(test[:5]), atol=1e-6)
