@@ -1,7 +1,8 @@
 """Batch classification: incomplete and invalid rows, CP949 and XLSX files, checkpoint/resume, Dask engines.
 
-One small model is trained per session (6 records per item of the synthetic history, e5 encoder, one C);
-every scoring run compares against one reference output of the single-process engine.
+The model is the session's shared one (``fitted_dir`` in conftest.py: e5 with a tuned encoder, saved once), so
+the batch runs and each Dask worker load a folder that carries its own fine-tuned encoder; every scoring run
+compares against one reference output of the single-process engine.
 """
 from __future__ import annotations
 
@@ -12,22 +13,11 @@ import pytest
 
 from workbench.batch import engines
 from workbench.batch.classify import RESULT_COLUMNS, Checkpoint, classify_file, file_sha256
-from workbench.analysis import stratified_subset
 from workbench.config import SYNTH_DIR
-from workbench.recommend.recommender import Recommender
-from workbench.schema.ingest import read_records, read_table
+from workbench.schema.ingest import read_table
 
-PER_ITEM = 6
 LABEL_HEADERS = ["테마코드", "테마명", "분야코드", "분야명", "품목코드", "품목명", "기준차수"]
 TEXT_HEADERS = ["주요제품", "제품의 용도 및 특성", "기술사업명", "업종명"]
-
-
-@pytest.fixture(scope="session")
-def model_dir(tmp_path_factory):
-    train = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
-    subset = stratified_subset(train, PER_ITEM)
-    rec = Recommender(encoder="e5", head_backend="sklearn", C=1.0, tune_encoder=False).fit(subset)
-    return rec.save(tmp_path_factory.mktemp("model") / rec.model_id_)
 
 
 @pytest.fixture(scope="session")
@@ -47,10 +37,10 @@ def portfolio(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def reference(portfolio, model_dir, tmp_path_factory):
+def reference(portfolio, fitted_dir, tmp_path_factory):
     """The uninterrupted single-process output of the portfolio (chunks of 3 rows)."""
     out = tmp_path_factory.mktemp("ref") / "result.csv"
-    result = classify_file(portfolio, out, model_dir=model_dir, chunk_size=3, show_progress=False)
+    result = classify_file(portfolio, out, model_dir=fitted_dir, chunk_size=3, show_progress=False)
     return out, result
 
 
@@ -86,7 +76,7 @@ def test_mixed_rows_cp949(portfolio, reference):
     assert "입력 누락" not in df.loc[0, "경고"]
 
 
-def test_xlsx_in_and_out_with_english_headers(tmp_path, model_dir):
+def test_xlsx_in_and_out_with_english_headers(tmp_path, fitted_dir):
     df = read_table(SYNTH_DIR / "synthetic_test.csv").iloc[20:23].drop(columns=LABEL_HEADERS)
     df = df.rename(columns={"기업명": "company_name", "주요제품": "main_product", "제품의 용도 및 특성": "product_use",
                             "기술사업명": "tech_project", "업종명": "industry_name", "업종코드": "ksic_code"})
@@ -94,7 +84,7 @@ def test_xlsx_in_and_out_with_english_headers(tmp_path, model_dir):
     src = tmp_path / "in.xlsx"
     df.to_excel(src, index=False)
     out = tmp_path / "out.xlsx"
-    result = classify_file(src, out, model_dir=model_dir, show_progress=False)
+    result = classify_file(src, out, model_dir=fitted_dir, show_progress=False)
     assert result.missing_columns == ["기술분류"]
     got = pd.read_excel(out, sheet_name="판별 결과", dtype={"사업자등록번호": str})
     assert list(got.columns) == list(df.columns) + RESULT_COLUMNS
@@ -109,7 +99,7 @@ class Interrupt(Exception):
     pass
 
 
-def test_interrupt_and_resume_gives_identical_output(tmp_path, portfolio, model_dir, reference):
+def test_interrupt_and_resume_gives_identical_output(tmp_path, portfolio, fitted_dir, reference):
     out = tmp_path / "result.csv"
 
     def stop_after_two_chunks(rows_done: int) -> None:
@@ -117,7 +107,7 @@ def test_interrupt_and_resume_gives_identical_output(tmp_path, portfolio, model_
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        classify_file(portfolio, out, model_dir=model_dir, chunk_size=3, show_progress=False,
+        classify_file(portfolio, out, model_dir=fitted_dir, chunk_size=3, show_progress=False,
                       on_chunk=stop_after_two_chunks)
     checkpoint = Checkpoint(out)
     assert not out.exists()
@@ -128,7 +118,7 @@ def test_interrupt_and_resume_gives_identical_output(tmp_path, portfolio, model_
         f.write(b"6,X00001,torn")
 
     seen = []
-    result = classify_file(portfolio, out, model_dir=model_dir, chunk_size=3, show_progress=False,
+    result = classify_file(portfolio, out, model_dir=fitted_dir, chunk_size=3, show_progress=False,
                            on_chunk=seen.append)
     assert result.resumed_from == 6 and seen == [9, 10]  # only the remaining rows were scored
     assert out.read_bytes() == reference[0].read_bytes()  # no duplicate, no missing, identical
@@ -150,14 +140,14 @@ def test_changed_input_or_model_restarts(tmp_path):
     assert done == 0 and "모델이 바뀌어" in notice
 
 
-def test_dask_local_cluster_processes_identical_and_model_loaded_once_per_worker(tmp_path, portfolio, model_dir,
+def test_dask_local_cluster_processes_identical_and_model_loaded_once_per_worker(tmp_path, portfolio, fitted_dir,
                                                                                   reference):
     from distributed import Client, LocalCluster
 
     out = tmp_path / "dask.csv"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
-        result = classify_file(portfolio, out, model_dir=model_dir, engine="dask", chunk_size=3,
+        result = classify_file(portfolio, out, model_dir=fitted_dir, engine="dask", chunk_size=3,
                                scheduler=cluster.scheduler_address, show_progress=False)
         loads = client.run(engines.process_load_count)
     assert result.engine == "dask"
@@ -165,15 +155,15 @@ def test_dask_local_cluster_processes_identical_and_model_loaded_once_per_worker
     assert sorted(loads.values()) == [1, 1]  # each worker process loaded the model exactly once
 
 
-def test_dask_engine_starts_its_own_local_cluster(tmp_path, portfolio, model_dir, reference):
+def test_dask_engine_starts_its_own_local_cluster(tmp_path, portfolio, fitted_dir, reference):
     """``--engine dask`` without a scheduler: a LocalCluster of 2 workers (threads here, to keep the test short)."""
     out = tmp_path / "dask_threads.csv"
-    classify_file(portfolio, out, model_dir=model_dir, engine="dask", workers=2, processes=False, chunk_size=3,
+    classify_file(portfolio, out, model_dir=fitted_dir, engine="dask", workers=2, processes=False, chunk_size=3,
                   show_progress=False)
     assert out.read_bytes() == reference[0].read_bytes()
 
 
-def test_cli_classify(tmp_path, model_dir):
+def test_cli_classify(tmp_path, fitted_dir):
     from typer.testing import CliRunner
     import typer
 
@@ -184,11 +174,11 @@ def test_cli_classify(tmp_path, model_dir):
     register(app)
     src = tmp_path / "in.csv"
     pd.DataFrame({"주요제품": ["", "리튬이온 배터리 양극재"], "업종코드": ["", "ABC"]}).to_csv(src, index=False)
-    res = CliRunner().invoke(app, ["classify", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(model_dir),
+    res = CliRunner().invoke(app, ["classify", str(src), "-o", str(tmp_path / "o.csv"), "--model", str(fitted_dir),
                                    "--no-progress"])
     assert res.exit_code == 0, res.output
     assert "classified 2 rows" in res.output and "오류 1" in res.output
-    bad = CliRunner().invoke(app, ["classify", str(src), "-o", str(tmp_path / "o.json"), "--model", str(model_dir)])
+    bad = CliRunner().invoke(app, ["classify", str(src), "-o", str(tmp_path / "o.json"), "--model", str(fitted_dir)])
     assert bad.exit_code != 0
 
 

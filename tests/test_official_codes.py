@@ -216,10 +216,10 @@ def test_saved_judgments_follow_the_import(root: Path, tmp_path: Path, monkeypat
         store.close()
 
 
-def test_trained_model_keeps_working_after_the_import(fitted, history, root: Path, tmp_path: Path, monkeypatch):
+def test_trained_model_keeps_working_after_the_import(fitted_dir, history, root: Path, tmp_path: Path, monkeypatch):
     from workbench.recommend.recommender import Recommender
 
-    folder = fitted.save(tmp_path / "model")
+    folder = fitted_dir  # the session's model, saved before the import (only read here)
     record = history[1][0]
     before = Recommender.load(folder).recommend(record)
     tax = load_revision_dir(root / "rev6")

@@ -638,9 +638,9 @@ def test_app_says_when_login_is_off_and_applies_the_role_of_the_login(
     assert len(store.exports()) == 1
 
 
-def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -> None:
-    """A real recommender's output goes through the same screens: the installed model (``make setup``), else a
-    small one trained here with the fast encoder (as under CI, which installs none)."""
+def test_real_recommender_renders(store: JudgmentStore, monkeypatch, request) -> None:
+    """A real recommender's output goes through the same screens: the installed model (``make setup``), else the
+    session's small trained model (``fitted_dir``; CI installs none)."""
     import os
 
     from workbench.config import DEFAULT_ENCODER
@@ -649,14 +649,7 @@ def test_real_recommender_renders(store: JudgmentStore, monkeypatch, tmp_path) -
     from workbench.ui.views import item_html, review_html
 
     if latest_model_dir(encoder=DEFAULT_ENCODER) is None and not os.environ.get("WORKBENCH_MODEL_DIR"):
-        from workbench.analysis import stratified_subset
-        from workbench.config import SYNTH_DIR
-        from workbench.recommend.recommender import Recommender
-        from workbench.schema.ingest import read_records
-
-        history = read_records(SYNTH_DIR / "synthetic_train.csv", require_label=True).records
-        small = Recommender(encoder="use", head_backend="sklearn", C=1.0).fit(stratified_subset(history, 4))
-        monkeypatch.setenv("WORKBENCH_MODEL_DIR", str(small.save(tmp_path / small.model_id_)))
+        monkeypatch.setenv("WORKBENCH_MODEL_DIR", str(request.getfixturevalue("fitted_dir")))
     state = ExaminerState(recommender=shared_recommender, store=lambda: store, examiner="이심사")
     state.form.param.update(**VALID)
     assert state.classify(), state.error
