@@ -6,7 +6,8 @@ from a temporary SQLite store seeded with a few judgments of changed items.
 """
 from __future__ import annotations
 
-import time
+import json
+import re
 import uuid
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
+from workbench.analysis import RunConfig
 from workbench.store import JudgmentStore, NewJudgment
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -40,12 +42,12 @@ def notebook_env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def execute(name: str) -> tuple[nbformat.NotebookNode, float]:
+def execute(name: str) -> nbformat.NotebookNode:
+    """Run the notebook; its time is in pytest's --durations list (make test prints the slowest), not asserted."""
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
-    t0 = time.perf_counter()
     NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()  # raises on any cell error
-    return nb, time.perf_counter() - t0
+    return nb
 
 
 def outputs_text(nb) -> str:
@@ -58,20 +60,23 @@ def outputs_text(nb) -> str:
 
 
 def test_misclassification_explorer_runs(notebook_env):
-    nb, seconds = execute("misclassification_explorer.ipynb")
+    nb = execute("misclassification_explorer.ipynb")
     text = outputs_text(nb)
     assert "top1_accuracy" in text and "SHAP" in text
+    small = RunConfig.small()  # the small run, not the full 5,000-record evaluation
+    assert re.search(rf"n_test\s+{small.n_test}\b", text) and re.search(rf"encoder\s+{small.encoder}", text), text[:2000]
     assert not any(out.get("output_type") == "error" for c in nb.cells for out in c.get("outputs", []))
     kinds = {k for c in nb.cells for out in c.get("outputs", []) for k in out.get("data", {})}
     assert "application/vnd.holoviews_load.v0+json" in kinds or "application/vnd.holoviews_exec.v0+json" in kinds
-    assert seconds < 240, f"explorer notebook took {seconds:.0f}s"
 
 
 def test_taxonomy_maintenance_runs(notebook_env):
-    nb, seconds = execute("taxonomy_maintenance.ipynb")
+    nb = execute("taxonomy_maintenance.ipynb")
     out = notebook_env / "out"
     (model_dir,) = [p for p in (out / "models").iterdir() if p.is_dir()]
     assert model_dir.name.endswith("rev7-hypothetical")
+    manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["encoder"] == RunConfig.small().encoder  # carried over from the small analysis model
     review = out / "review"
     mapping = pd.read_csv(review / "mapping_6_to_7-hypothetical.csv", dtype=str, keep_default_na=False)
     assert {"B20002", "A10005", "A10002"} <= set(mapping.old_code)
@@ -81,4 +86,3 @@ def test_taxonomy_maintenance_runs(notebook_env):
     train = pd.read_csv(review / "affected_training_records_7-hypothetical.csv", dtype=str, keep_default_na=False)
     assert len(train) > 0 and "split" in set(train.kind)
     assert "top1_accuracy" in outputs_text(nb)
-    assert seconds < 240, f"maintenance notebook took {seconds:.0f}s"
