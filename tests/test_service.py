@@ -151,3 +151,17 @@ def test_setup_trains_a_quick_model_and_fine_tunes_in_the_background(tmp_path, m
     write_model(models, "tuned", "2026-12-05T09:00:00", tuned=True)  # once the fine-tuned model exists: nothing
     trained.clear(), started.clear()
     assert CliRunner().invoke(cli.app, ["setup"]).exit_code == 0 and trained == [] and started == []
+
+
+def test_the_result_says_when_the_quick_model_answered(models):
+    """The examiner sees which model is serving: the quick first-run model is named as such on the result."""
+    from workbench.ui.state import model_note
+
+    root, _ = models
+    write_model(root, "quick", "2026-12-05T08:00:00", tuned=False)
+    service.get_recommender()
+    assert "미세조정 전" in model_note("quick")
+    assert model_note("an-older-model") == ""  # a result from before the swap is not relabelled
+    write_model(root, "tuned", "2026-12-05T09:00:00", tuned=True)
+    service.refresh()
+    assert model_note("tuned") == ""

@@ -78,6 +78,16 @@ def shared_recommender() -> RecommenderLike:
     return get_recommender()
 
 
+def model_note(model_id: str) -> str:
+    """Korean note when ``model_id`` is this process's quick first-run model (encoder not fine-tuned yet), else ``""``."""
+    from workbench.recommend.service import serving
+
+    now = serving()
+    if now is None or now.tuned or now.recommender.model_id_ != model_id:
+        return ""
+    return "미세조정 전 기본 모델 (미세조정 모델이 학습 중이며, 준비되면 재시작 없이 바뀝니다)"
+
+
 def warm_up(background: bool = True) -> None:
     """Load the shared recommender once per process (in a daemon thread by default) so 판별 does not wait."""
     global _warm_started

@@ -22,7 +22,8 @@ from workbench.store.export import DECISION_LABELS_KO
 from workbench.taxonomy.model import code_status_ko
 from workbench.taxonomy.supports import load_supports, supports_for
 from workbench.ui.highlight import escape, highlight_field
-from workbench.ui.state import DECISION_FILTERS, KST, ExaminerState, ExportRefused, FormState, HistoryState
+from workbench.ui.state import (DECISION_FILTERS, KST, ExaminerState, ExportRefused, FormState, HistoryState,
+                                model_note)
 
 
 TITLE = "혁신성장 품목 자동판별"
@@ -499,8 +500,9 @@ class ResultView(pn.viewable.Viewer):
         if rec is None:
             return ""
         took = f" · {elapsed_ms / 1000:.2f}초" if elapsed_ms is not None else ""
+        note = model_note(rec.model_id)
         return (f'<span class="muted">분류체계 {escape(rec.taxonomy_revision)}차 · 모델 {escape(rec.model_id)}'
-                f" · 인코더 {escape(rec.encoder_id)}{took}</span>")
+                f"{f' ({escape(note)})' if note else ''} · 인코더 {escape(rec.encoder_id)}{took}</span>")
 
     @staticmethod
     def _decision_options(rec: Recommendation | None) -> dict[str, str]:
