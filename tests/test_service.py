@@ -144,7 +144,7 @@ def test_setup_trains_a_quick_model_and_fine_tunes_in_the_background(tmp_path, m
     (tmp_path / "synthetic_test.csv").write_text("present")
     result = CliRunner().invoke(cli.app, ["setup"])
     assert result.exit_code == 0, result.output
-    assert trained == ([] if existing else [{"encoder": "e5", "tune_epochs": 0}])
+    assert trained == ([] if existing else [{"encoder": "e5", "tune_epochs": 0, "per_item": cli.QUICK_PER_ITEM}])
     assert started == [("e5", tmp_path / "synthetic_train.csv")]
     assert "pid 4242" in result.output
 
@@ -165,3 +165,34 @@ def test_the_result_says_when_the_quick_model_answered(models):
     write_model(root, "tuned", "2026-12-05T09:00:00", tuned=True)
     service.refresh()
     assert model_note("tuned") == ""
+
+
+def test_a_quick_model_trains_on_a_few_records_per_item(tmp_path, monkeypatch):
+    """`workbench train --per-item N` (the quick first-run model) keeps the first N records of every item."""
+    import workbench.cli as cli
+    import workbench.recommend.recommender as recommender
+    import workbench.schema.training as training
+    from workbench.schema.record import CompanyRecord
+
+    rows = [CompanyRecord(main_product=f"제품 {i}", item_code=code) for i in range(20) for code in ("A1", "B2", "C3")]
+    seen: list = []
+
+    class StandIn:
+        model_id_ = "stand-in"
+
+        def __init__(self, **settings):
+            self.settings = settings
+
+        def fit(self, records):
+            seen.extend(records)
+            self.encoder_, self.head_ = type("E", (), {"id": "e5"})(), type("H", (), {"backend": "sklearn"})()
+            return self
+
+        def save(self, path):
+            return path
+
+    monkeypatch.setattr(training, "read_training", lambda path: training.TrainingRows("6", records=rows))
+    monkeypatch.setattr(recommender, "Recommender", StandIn)
+    cli.train_and_save(tmp_path / "h.csv", out=tmp_path / "m", tune_epochs=0, per_item=4)
+    assert len(seen) == 12 and {r.item_code for r in seen} == {"A1", "B2", "C3"}
+    assert [r.main_product for r in seen if r.item_code == "B2"] == ["제품 0", "제품 1", "제품 2", "제품 3"]

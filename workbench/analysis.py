@@ -33,6 +33,7 @@ from workbench.evaluation import expected_calibration_error, reliability_table
 from workbench.recommend.recommender import Recommender
 from workbench.recommend.text import compose, has_text
 from workbench.schema.record import CompanyRecord
+from workbench.schema.training import stratified_subset
 
 SMALL_ENV = "WORKBENCH_NB_SMALL"
 MODEL_ENV = "WORKBENCH_NB_MODEL"
@@ -72,19 +73,6 @@ def read_labelled(path: str | Path) -> list[CompanyRecord]:
     result = read_records(path, require_label=True)
     result.raise_for_errors()
     return result.records
-
-
-def stratified_subset(records: list[CompanyRecord], per_item: int | None) -> list[CompanyRecord]:
-    """The first ``per_item`` records of every item, in file order (all records when None)."""
-    if per_item is None:
-        return list(records)
-    seen: dict[str, int] = {}
-    out = []
-    for r in records:
-        if seen.get(r.item_code, 0) < per_item:
-            out.append(r)
-            seen[r.item_code] = seen.get(r.item_code, 0) + 1
-    return out
 
 
 def _source_hash() -> str:

@@ -152,3 +152,16 @@ def read_training(path: str | Path, taxonomy: Taxonomy | None = None) -> Trainin
 
 
 __all__ = ["BASIS_KO", "REASONS_KO", "TrainingRows", "read_training"]
+
+
+def stratified_subset(records: list[CompanyRecord], per_item: int | None) -> list[CompanyRecord]:
+    """The first ``per_item`` records of every item, in file order (all records when None)."""
+    if per_item is None:
+        return list(records)
+    seen: dict[str, int] = {}
+    out = []
+    for r in records:
+        if seen.get(r.item_code, 0) < per_item:
+            out.append(r)
+            seen[r.item_code] = seen.get(r.item_code, 0) + 1
+    return out

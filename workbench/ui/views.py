@@ -459,7 +459,8 @@ class ResultView(pn.viewable.Viewer):
         self.accept_none.on_click(lambda _e: setattr(s, "decision", "none"))
         self.cards = [_html(pn.bind(item_html, s.param.recommendation, s.param.record, rank=r),
                             visible=pn.bind(self._has_rank, s.param.recommendation, rank=r)) for r in (1, 2, 3)]
-        self.timing = _html(pn.bind(self._timing, s.param.recommendation, s.param.elapsed_ms))
+        self.timing = _html(pn.bind(self._timing, s.param.recommendation, s.param.elapsed_ms),
+                            css_classes=["result-meta"])
 
         self.decision = pn.widgets.RadioBoxGroup(label="최종 판정", options=self._decision_options(None),
                                                  value=None, inline=False, css_classes=["decision-input"],
