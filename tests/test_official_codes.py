@@ -212,6 +212,12 @@ def test_saved_judgments_follow_the_import(root: Path, tmp_path: Path, monkeypat
         old_row = next(r for r in store.list() if r.codes_version is None)
         assert HistoryState.current_code(old_row) == codes["B10001"]
         assert f"현재 코드: {codes['B10001']}" in judgment_html(old_row, HistoryState.current_code(old_row))
+        # the history filter finds an item under each code it had, and not another item's old code
+        monkeypatch.setattr("workbench.ui.state.revision_dirs", lambda: {"6": root / "rev6"})
+        history = HistoryState(store=lambda: store)
+        for item, reg_nos in ((codes["B10001"], ["2208162517"]), ("B10001", ["1248100998"])):
+            history.item = item
+            assert [r.business_reg_no for r in history.fetch()] == reg_nos
     finally:
         store.close()
 

@@ -5,13 +5,13 @@ import builtins
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -254,13 +254,16 @@ class JudgmentStore:
         include_superseded: bool = True,
         limit: int | None = None,
         examiner: str | None = None,
+        item_code_at: Collection[tuple[str, int, str]] = (),
     ) -> builtins.list[JudgmentRow]:
         """Saved judgments, newest first.
 
         ``date_from``/``date_to`` bound ``created_at`` inclusively (a ``date`` means the whole UTC day;
         a naive ``datetime`` is read as UTC). ``company`` matches a substring of 기업명 or of the
-        사업자등록번호 digits; ``item_code`` matches ``final_item_code`` exactly; ``examiner`` matches the
-        examiner exactly (an examiner's own history).
+        사업자등록번호 digits; ``item_code`` matches ``final_item_code`` exactly; ``item_code_at`` holds
+        ``(taxonomy_revision, codes_version, code)`` and matches a judgment saved under that revision and official
+        code import with that code (a missing ``codes_version`` counts as 0), so that one item is found under each
+        code it had; ``examiner`` matches the examiner exactly (an examiner's own history).
         """
         if decision_type is not None and decision_type not in DECISION_TYPES:
             raise ValueError(f"decision_type must be one of {DECISION_TYPES}, got {decision_type!r}")
@@ -282,6 +285,10 @@ class JudgmentStore:
             conditions.append(or_(*matches))
         if item_code is not None:
             conditions.append(Judgment.final_item_code == item_code)
+        if item_code_at:
+            conditions.append(or_(*(and_(Judgment.taxonomy_revision == revision,
+                                         func.coalesce(Judgment.codes_version, 0) == version,
+                                         Judgment.final_item_code == code) for revision, version, code in item_code_at)))
         if decision_type is not None:
             conditions.append(Judgment.decision_type == decision_type)
         if examiner is not None:

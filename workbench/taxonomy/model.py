@@ -116,6 +116,13 @@ class Taxonomy:
             code = next((c.new_code for c in self.code_history if c.version == version and c.old_code == code), code)
         return code
 
+    def codes_by_version(self, code: str) -> list[tuple[int, str]]:
+        """Every ``(codes_version, code)`` that :meth:`current_code` turns into ``code`` today: the codes under which
+        judgments of the item that now has ``code`` were saved, before and after each official code import."""
+        candidates = {c for change in self.code_history for c in (change.old_code, change.new_code)} | {code}
+        return [(version, c) for version in range(self.codes_version + 1) for c in sorted(candidates)
+                if self.current_code(c, version) == code]
+
     @cached_property
     def theme_by_code(self) -> dict[str, Theme]:
         return {t.code: t for t in self.themes}

@@ -36,7 +36,7 @@ from workbench.store import JudgmentRow, JudgmentStore, NewJudgment, SaveResult,
 from workbench.store.db import check_url
 from workbench.store.export import DECISION_LABELS_KO
 from workbench.taxonomy.ksic import ksic_tables
-from workbench.taxonomy.loader import load_taxonomy
+from workbench.taxonomy.loader import load_taxonomy, revision_dirs
 from workbench.taxonomy.model import Taxonomy, code_status_ko
 
 log = logging.getLogger(__name__)
@@ -614,9 +614,10 @@ class HistoryState(param.Parameterized):
     def fetch(self) -> list[JudgmentRow]:
         """Rows matching the filters, newest first (raises StoreError)."""
         start, end = self._bounds()
+        code = self.item_code()
         return self._store_factory().list(date_from=start, date_to=end, company=self.company.strip() or None,
-                                          item_code=self.item_code(), decision_type=self.decision or None,
-                                          examiner=self._access.history_examiner)
+                                          item_code_at=codes_by_version(code) if code else (),
+                                          decision_type=self.decision or None, examiner=self._access.history_examiner)
 
     def filters(self) -> dict[str, Any]:
         """The filters of the listed rows, as recorded with an export."""
@@ -679,6 +680,13 @@ class HistoryState(param.Parameterized):
 
     def export_filename(self, kind: str) -> str:
         return f"판별이력_{datetime.now(KST):%Y%m%d_%H%M}.{kind}"
+
+
+def codes_by_version(code: str) -> list[tuple[str, int, str]]:
+    """``(revision, codes_version, code)`` of every code under which a judgment of the item that has ``code`` today
+    was saved — before and after official code imports — over every shipped revision."""
+    return [(revision, version, saved) for revision in revision_dirs()
+            for version, saved in load_taxonomy(revision).codes_by_version(code)]
 
 
 def _history_line(row: JudgmentRow) -> dict[str, Any]:
