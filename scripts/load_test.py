@@ -61,8 +61,8 @@ def free_port() -> int:
 class Server:
     """``panel serve apps/examiner.py`` as the Makefile runs it, in its own process (so it can be killed)."""
 
-    def __init__(self, db_url: str, port: int | None = None):
-        self.db_url, self.port = db_url, port or free_port()
+    def __init__(self, db_url: str, port: int | None = None, root: Path = ROOT):
+        self.db_url, self.port, self.root = db_url, port or free_port(), root
         self.url = f"http://127.0.0.1:{self.port}/examiner"
         self.process: subprocess.Popen | None = None
 
@@ -70,10 +70,10 @@ class Server:
         env = {**os.environ, "WORKBENCH_DB_URL": self.db_url, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="examiner-", delete=False)
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/panel"), "serve", "apps/examiner.py", "--address", "127.0.0.1",
+            [str(self.root / ".venv/bin/panel"), "serve", "apps/examiner.py", "--address", "127.0.0.1",
              "--port", str(self.port), "--num-procs", "1", "--warm", "--allow-websocket-origin",
              f"127.0.0.1:{self.port}", "--websocket-max-message-size", str(1024 * 1024)],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=self.root, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while True:
             try:
