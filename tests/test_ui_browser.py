@@ -52,8 +52,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_app(recommender: Callable[[], Any] | None, store_url: str) -> Iterator[str]:
-    """Serve ``workbench.ui.build_app`` on a free localhost port in a background thread; yields its URL."""
+def serve_app(recommender: Callable[[], Any] | None, store_url: str, **serve: Any) -> Iterator[str]:
+    """Serve ``workbench.ui.build_app`` on a free localhost port in a background thread; yields its URL.
+    ``serve``: more ``pn.serve`` options (e.g. ``websocket_max_message_size``)."""
     import panel as pn
 
     from workbench.ui import build_app
@@ -61,7 +62,7 @@ def serve_app(recommender: Callable[[], Any] | None, store_url: str) -> Iterator
     port = free_port()
     server = pn.serve({"/": lambda: build_app(recommender=recommender, store_url=store_url)}, port=port,
                       address="127.0.0.1", websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True,
-                      start=True, title="examiner-test")
+                      start=True, title="examiner-test", **serve)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while True:
@@ -367,34 +368,6 @@ if __name__ == "__main__":
 WS_MAX_BYTES = 1024 * 1024  # as `make run` (Makefile WS_MAX_BYTES): one websocket message at most 1 MiB
 
 
-@contextmanager
-def serve_capped_app(recommender: Callable[[], Any], store_url: str) -> Iterator[str]:
-    """:func:`serve_app` with `make run`'s cap on one websocket message, so an upload must come in chunks."""
-    import panel as pn
-
-    from workbench.ui import build_app
-
-    port = free_port()
-    server = pn.serve({"/": lambda: build_app(recommender=recommender, store_url=store_url)}, port=port,
-                      address="127.0.0.1", websocket_origin=[f"127.0.0.1:{port}"], show=False, threaded=True,
-                      start=True, title="examiner-test", websocket_max_message_size=WS_MAX_BYTES)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.stop()
-                raise
-            time.sleep(0.1)
-    try:
-        yield url
-    finally:
-        server.stop()
-
-
 def intake_record() -> Any:
     from workbench.schema.record import CompanyRecord
 
@@ -432,7 +405,7 @@ def test_document_upload_proposes_fields_edit_classify_and_save(page: Any, store
     doc = large_plan_pdf(tmp_path)
     assert doc.stat().st_size > 2 * WS_MAX_BYTES  # only a chunked upload gets through
     record = intake_record()
-    with serve_capped_app(lambda: FakeRecommender(), store_url) as url:
+    with serve_app(lambda: FakeRecommender(), store_url, websocket_max_message_size=WS_MAX_BYTES) as url:
         open_app(page, url)
         fill_form(page, {k: VALID[k] for k in ("company_name", "business_reg_no", "ceo_name")})
         fill_form(page, {"main_product": "수소 센서 (심사역 입력)"})
@@ -486,7 +459,7 @@ def test_a_bad_document_shows_its_korean_message_and_keeps_the_form(page: Any, s
     locked = tmp_path / "잠긴_계획서.pdf"
     writer.write(locked)
     typed = {"company_name": "(주)입력기업", "main_product": "직접 입력한 제품"}
-    with serve_capped_app(lambda: FakeRecommender(), store_url) as url:
+    with serve_app(lambda: FakeRecommender(), store_url, websocket_max_message_size=WS_MAX_BYTES) as url:
         open_app(page, url)
         fill_form(page, typed)
         upload(page, locked)
