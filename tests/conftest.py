@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.analysis import stratified_subset
 from workbench.config import SYNTH_DIR
 from workbench.recommend.recommender import Recommender
 from workbench.schema.ingest import read_records
+from workbench.schema.training import stratified_subset
 
 PER_ITEM = 8
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from workbench.analysis import stratified_subset
 from workbench.config import SYNTH_DIR
 from workbench.recommend.recommender import Recommender
 from workbench.schema.ingest import read_records
 from workbench.schema.record import CompanyRecord
+from workbench.schema.training import stratified_subset
 
 GOLDEN = Path(__file__).parent / "data" / "golden_recommendations.json"
 PER_ITEM = 4

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 import shap
 
-from workbench.analysis import RunConfig, read_labelled, stratified_subset, train_or_load
+from workbench.analysis import RunConfig, read_labelled, train_or_load
 from workbench.explain.keywords import KeywordTokenizer
 from workbench.explain.shap_audit import (KiwiShapTokenizer, compare_with_keywords, fast_keyword_weights,
                                           masker_segments, per_word, shap_keywords)
 from workbench.recommend.text import compose
 from workbench.schema.record import CompanyRecord
+from workbench.schema.training import stratified_subset
 
 TEXT = "리튬이온 배터리용 하이니켈 양극재를 제조합니다. 전기차 배터리 셀 제조사에 공급"
 

@@ -13,19 +13,20 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from workbench.analysis import RunConfig, read_labelled, stratified_subset, train_or_load
+from workbench.analysis import RunConfig, read_labelled, train_or_load
 from workbench.config import TAXONOMY_DIR
 from workbench.encoders.base import Encoder
+from workbench.maintenance.commands import register
+from workbench.maintenance.reembed import (REPORT_FILE, carry_over, evaluate_under_revision, model_chooser,
+                                          pick_evaluation_records, reembed_revision)
 from workbench.recommend.recommender import Recommender
 from workbench.schema.record import CompanyRecord
+from workbench.schema.training import stratified_subset
 from workbench.store import JudgmentStore, NewJudgment
-from workbench.taxonomy.commands import register
 from workbench.taxonomy.diff import (RevisionDiff, affected_records, diff_revisions, proposed_mapping,
                                      relabel)
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
-from workbench.taxonomy.reembed import (REPORT_FILE, carry_over, evaluate_under_revision, model_chooser,
-                                        pick_evaluation_records, reembed_revision)
 
 CHANGED_DEFINITIONS = ["A10003", "A10012", "A20003", "A20008", "B20015", "B20021", "B20022", "D10017", "E40018"]
 

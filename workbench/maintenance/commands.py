@@ -2,7 +2,7 @@
 
 Wire-up in ``workbench/cli.py``::
 
-    from workbench.taxonomy.commands import register as register_taxonomy_commands
+    from workbench.maintenance.commands import register as register_taxonomy_commands
     register_taxonomy_commands(taxonomy_app)
 """
 from __future__ import annotations
@@ -60,7 +60,7 @@ def diff_command(old: str = typer.Argument(..., help="old revision id, e.g. 6"),
         mapping.to_csv(mapping_csv, index=False, encoding="utf-8-sig")
         typer.echo(f"wrote {mapping_csv} ({len(mapping)} rows; {int(mapping.needs_review.sum())} need review)")
     if records:
-        from workbench.analysis import read_labelled
+        from workbench.analysis.config import read_labelled
 
         affected = affected_records(diff, read_labelled(records))
         typer.echo(f"{len(affected)} record(s) point to removed or changed items "
@@ -84,7 +84,7 @@ def reembed_command(new: str = typer.Argument(..., help="new revision id, e.g. 7
     """
     from workbench.recommend.recommender import Recommender
     from workbench.taxonomy.loader import load_taxonomy
-    from workbench.taxonomy.reembed import REPORT_FILE, reembed_revision
+    from workbench.maintenance.reembed import REPORT_FILE, reembed_revision
 
     try:
         t_new = load_taxonomy(new)
@@ -118,7 +118,7 @@ def import_codes_command(table: Path = typer.Argument(..., help="official code t
 
     Exits with 1 and writes nothing when a name matches no item or codes clash; the report names each case.
     """
-    from workbench.taxonomy.official import import_codes
+    from workbench.maintenance.official import import_codes
 
     try:
         report = import_codes(table, revision, taxonomy_dir, dry_run=dry_run)

@@ -35,18 +35,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from workbench.recommend.recommender import Recommender
 from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.diff import RevisionDiff, diff_revisions, proposed_mapping
 from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
-
-if TYPE_CHECKING:  # the model is passed in; this module only uses its public API
-    from workbench.recommend.recommender import Recommender
 
 MAPPING_FILE = "taxonomy_mapping.csv"
 REPORT_FILE = "reembed.json"
@@ -132,7 +130,7 @@ def reembed_revision(rec: Recommender, new: Taxonomy, out_dir: str | Path, diff:
     manifest_path = folder / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifest["derived_from"] = {"model_id": rec.model_id_, "taxonomy_revision": rec.revision,
-                                "method": "workbench.taxonomy.reembed", "mapping": MAPPING_FILE,
+                                "method": "workbench.maintenance.reembed", "mapping": MAPPING_FILE,
                                 "report": REPORT_FILE, "diff": diff.counts()}
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     proposed_mapping(diff).to_csv(folder / MAPPING_FILE, index=False, encoding="utf-8-sig")
