@@ -57,14 +57,6 @@ def data_synth(out: Path = typer.Option(SYNTH_DIR, help="output folder"),
         typer.echo(f"wrote {path}")
 
 
-def _load_labelled(path: Path):
-    from workbench.schema.ingest import read_records
-
-    result = read_records(path, require_label=True)
-    result.raise_for_errors()
-    return result.records
-
-
 @app.command("setup")
 def setup(train: bool = typer.Option(True, help="train the default recommender if none exists"),
           encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or gemma: also assemble and verify "
@@ -200,10 +192,11 @@ def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
     """Train on the history, evaluate on held-out records; writes reports/evaluation.{json,md} and plots."""
     from workbench.evaluation import evaluate
     from workbench.recommend.recommender import Recommender
+    from workbench.schema.ingest import read_labelled
 
     rec = Recommender(encoder=encoder, head_backend=head, tune_encoder=tune_epochs > 0, tune_epochs=tune_epochs or 1.0,
-                      show_progress=True).fit(_load_labelled(train))
-    r = evaluate(rec, _load_labelled(test), out)
+                      show_progress=True).fit(read_labelled(train))
+    r = evaluate(rec, read_labelled(test), out)
     typer.echo((out / "evaluation.md").read_text(encoding="utf-8"))
     typer.echo(f"top1 {r['top1_accuracy']:.4f} top3 {r['top3_hit_rate']:.4f} macroF1 {r['macro_f1']:.4f} ece {r['ece']:.4f}")
 

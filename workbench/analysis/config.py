@@ -1,5 +1,5 @@
 """How an evaluation run is built: small mode, :class:`RunConfig`, the notebooks' environment variables, and
-:func:`read_labelled` (a judged-record file, every row valid or an error)."""
+:func:`read_labelled` (from ``schema.ingest``: a judged-record file, every row valid or an error)."""
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.config import DEFAULT_ENCODER, SYNTH_DIR
-from workbench.schema.record import CompanyRecord
+from workbench.schema.ingest import read_labelled
 
 SMALL_ENV = "WORKBENCH_NB_SMALL"
 MODEL_ENV = "WORKBENCH_NB_MODEL"
@@ -36,15 +36,6 @@ class RunConfig:
     @classmethod
     def from_env(cls, small: bool | None = None) -> "RunConfig":
         return cls.small() if (small_mode() if small is None else small) else cls()
-
-
-def read_labelled(path: str | Path) -> list[CompanyRecord]:
-    """The judged records of a CSV/XLSX file (a label on every row); raises when any row is invalid."""
-    from workbench.schema.ingest import read_records
-
-    result = read_records(path, require_label=True)
-    result.raise_for_errors()
-    return result.records
 
 
 __all__ = ["MODEL_ENV", "SMALL_ENV", "RunConfig", "read_labelled", "small_mode"]

@@ -60,7 +60,7 @@ def diff_command(old: str = typer.Argument(..., help="old revision id, e.g. 6"),
         mapping.to_csv(mapping_csv, index=False, encoding="utf-8-sig")
         typer.echo(f"wrote {mapping_csv} ({len(mapping)} rows; {int(mapping.needs_review.sum())} need review)")
     if records:
-        from workbench.analysis.config import read_labelled
+        from workbench.schema.ingest import read_labelled
 
         affected = affected_records(diff, read_labelled(records))
         typer.echo(f"{len(affected)} record(s) point to removed or changed items "
