@@ -118,12 +118,12 @@ def read_records(path: str | Path, *, required: tuple[str, ...] = REQUIRED_FIELD
     return result
 
 
-
 def read_labelled(path: str | Path) -> list[CompanyRecord]:
     """The judged records of a CSV/XLSX file (a label on every row); raises IngestError when any row is invalid."""
     result = read_records(path, require_label=True)
     result.raise_for_errors()
     return result.records
+
 
 def records_to_frame(records: list[CompanyRecord], korean_headers: bool = True) -> pd.DataFrame:
     """The guarantor's layout: one column per field, Korean headers by default."""
