@@ -19,16 +19,6 @@ from workbench.config import DEFAULT_ENCODER, DEFAULT_REVISION, EMBEDDINGS_DIR, 
 HYPOTHETICAL_MODELS_DIR = EMBEDDINGS_DIR / "models-hypothetical"
 
 
-def newest_model(encoder: str | None = None, root: Path = MODELS_DIR) -> Path | None:
-    """Newest model folder under ``root`` (by manifest creation time), optionally of one encoder name."""
-    found = []
-    for p in Path(root).glob("*/manifest.json"):
-        m = json.loads(p.read_text(encoding="utf-8"))
-        if encoder is None or m.get("encoder") == encoder:
-            found.append((m.get("created", ""), p.parent))
-    return max(found)[1] if found else None
-
-
 def diff_command(old: str = typer.Argument(..., help="old revision id, e.g. 6"),
                  new: str = typer.Argument(..., help="new revision id, e.g. 7-hypothetical"),
                  mapping_csv: Path | None = typer.Option(None, "--mapping-csv",
@@ -82,15 +72,16 @@ def reembed_command(new: str = typer.Argument(..., help="new revision id, e.g. 7
 
     Only new or changed item definitions are re-encoded; the head and neighbours are remapped.
     """
-    from workbench.recommend.recommender import Recommender
-    from workbench.taxonomy.loader import load_taxonomy
     from workbench.maintenance.reembed import REPORT_FILE, reembed_revision
+    from workbench.recommend.recommender import Recommender
+    from workbench.recommend.service import latest_model_dir
+    from workbench.taxonomy.loader import load_taxonomy
 
     try:
         t_new = load_taxonomy(new)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0])) from None
-    path = model or newest_model(encoder)
+    path = model or latest_model_dir(encoder=encoder)
     if path is None:
         raise typer.BadParameter(f"no trained {encoder} model under {MODELS_DIR}; pass --model or run `workbench train`")
     rec = Recommender.load(path)
@@ -140,5 +131,5 @@ def register(taxonomy_app: typer.Typer) -> None:
     taxonomy_app.command("import-codes")(import_codes_command)
 
 
-__all__ = ["HYPOTHETICAL_MODELS_DIR", "diff_command", "import_codes_command", "newest_model", "reembed_command",
+__all__ = ["HYPOTHETICAL_MODELS_DIR", "diff_command", "import_codes_command", "reembed_command",
            "register"]
