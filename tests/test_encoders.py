@@ -116,6 +116,61 @@ def test_cache_rejects_other_dim(tmp_path):
         CachedEncoder(CountingEncoder(dim=16), cache_dir=tmp_path)
 
 
+# ---------------------------------------------------------------- shipped vectors (seed)
+
+def test_seed_round_trip_fills_a_fresh_cache(tmp_path):
+    from workbench.encoders.seed import load_seed, write_seed
+
+    zero_end = next(t for t in map(str, range(10_000)) if hashlib.sha256(t.encode()).digest()[-1] == 0)
+    texts = {"query": ["a", zero_end, "a"], "passage": ["a", "c"]}
+    written = CachedEncoder(CountingEncoder(), cache_dir=tmp_path / "there")
+    assert write_seed(written, texts, tmp_path / "seed.npz") == 4  # distinct (kind, text) pairs
+    inner = CountingEncoder()
+    fresh = CachedEncoder(inner, cache_dir=tmp_path / "here")
+    assert load_seed(fresh, tmp_path / "seed.npz") == 4
+    assert load_seed(fresh, tmp_path / "seed.npz") == 0  # idempotent
+    inner.calls.clear()
+    np.testing.assert_array_equal(fresh.encode([zero_end, "a"]), inner.encode([zero_end, "a"]))
+    fresh.encode(["c"], kind="passage")
+    assert inner.calls == [([zero_end, "a"], "query")]  # only the comparison: the cache served every seeded text
+
+
+def test_seed_of_other_weights_or_encoder_is_refused(tmp_path):
+    from workbench.encoders.seed import load_seed, write_seed
+
+    write_seed(CachedEncoder(CountingEncoder(), cache_dir=tmp_path / "a"), {"query": ["x"]}, tmp_path / "seed.npz")
+
+    class OtherWeights(CountingEncoder):  # same id and size, different vectors
+        def encode(self, texts, kind="query", batch_size=32, show_progress=False):
+            return super().encode([t + "!" for t in texts], kind)
+
+    refused = CachedEncoder(OtherWeights(), cache_dir=tmp_path / "b")
+    with pytest.raises(ValueError, match="other weights"):
+        load_seed(refused, tmp_path / "seed.npz")
+    with pytest.raises(ValueError, match="not other-enc"):
+        load_seed(CachedEncoder(CountingEncoder("other-enc"), cache_dir=tmp_path / "c"), tmp_path / "seed.npz")
+    refused.encode(["x"])
+    assert refused.misses == 1  # nothing was copied
+
+
+def test_shipped_e5_vectors_cover_the_quick_model_and_match_local_weights(e5, tmp_path):
+    """The committed seed must hold every text the first run's quick model encodes (else: `workbench data
+    seed-vectors` after a change to the criteria data, the generator or the model's text) and agree with e5 here."""
+    import hashlib as h
+
+    from workbench.config import SYNTH_DIR
+    from workbench.encoders.seed import load_seed
+    from workbench.recommend.quick import quick_texts, seed_file
+
+    path = seed_file(e5.id)
+    with np.load(path) as seed:
+        shipped = {(str(k), s.tobytes()) for k, s in zip(seed["kinds"], seed["keys"])}
+    needed = {(kind, h.sha256(t.encode()).digest()) for kind, texts in quick_texts(SYNTH_DIR / "synthetic_train.csv").items()
+              for t in texts}
+    assert len(needed) > 2000 and not needed - shipped, f"{len(needed - shipped)} of {len(needed)} texts not shipped"
+    assert load_seed(CachedEncoder(e5, cache_dir=tmp_path), path) == len(shipped)
+
+
 # ---------------------------------------------------------------- converter
 
 def test_converter_stamp(tmp_path):

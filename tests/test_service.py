@@ -10,6 +10,7 @@ import time
 import pytest
 
 import workbench.recommend.background as background
+import workbench.recommend.quick as quick
 import workbench.recommend.service as service
 
 
@@ -140,11 +141,13 @@ def test_setup_trains_a_quick_model_and_fine_tunes_in_the_background(tmp_path, m
     monkeypatch.setattr(cli, "SYNTH_DIR", tmp_path)
     monkeypatch.setattr(cli, "_has_cuda", lambda: False)
     monkeypatch.setattr(cli, "train_and_save", lambda data, **kw: trained.append(kw))
+    monkeypatch.setattr(quick, "load_shipped_vectors", lambda encoder: trained.append(f"seed {encoder}") or "")
     monkeypatch.setattr(background, "start_tuning", lambda encoder, data: started.append((encoder, data)) or 4242)
     (tmp_path / "synthetic_test.csv").write_text("present")
     result = CliRunner().invoke(cli.app, ["setup"])
     assert result.exit_code == 0, result.output
-    assert trained == ([] if existing else [{"encoder": "e5", "tune_epochs": 0, "per_item": cli.QUICK_PER_ITEM}])
+    assert trained == ([] if existing else
+                       ["seed e5", {"encoder": "e5", "tune_epochs": 0, "per_item": quick.QUICK_PER_ITEM}])
     assert started == [("e5", tmp_path / "synthetic_train.csv")]
     assert "pid 4242" in result.output
 

