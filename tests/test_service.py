@@ -146,14 +146,14 @@ def test_setup_trains_a_quick_model_and_fine_tunes_in_the_background(tmp_path, m
     (tmp_path / "synthetic_test.csv").write_text("present")
     result = CliRunner().invoke(cli.app, ["setup"])
     assert result.exit_code == 0, result.output
-    assert trained == ([] if existing else
-                       ["seed e5", {"encoder": "e5", "tune_epochs": 0, "per_item": quick.QUICK_PER_ITEM}])
+    assert trained == ["seed e5"] + ([] if existing else
+                                     [{"encoder": "e5", "tune_epochs": 0, "per_item": quick.QUICK_PER_ITEM}])
     assert started == [("e5", tmp_path / "synthetic_train.csv")]
     assert "pid 4242" in result.output
 
     write_model(models, "tuned", "2026-12-05T09:00:00", tuned=True)  # once the fine-tuned model exists: nothing
     trained.clear(), started.clear()
-    assert CliRunner().invoke(cli.app, ["setup"]).exit_code == 0 and trained == [] and started == []
+    assert CliRunner().invoke(cli.app, ["setup"]).exit_code == 0 and trained == ["seed e5"] and started == []
 
 
 def test_the_result_says_when_the_quick_model_answered(models):
