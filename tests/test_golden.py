@@ -20,7 +20,8 @@ from workbench.schema.training import stratified_subset
 
 GOLDEN = Path(__file__).parent / "data" / "golden_recommendations.json"
 PER_ITEM = 4
-CONFIDENCE_TOL = 1e-6  # predict_proba, unrounded
+CONFIDENCE_TOL = 1e-4  # predict_proba, unrounded: input vectors 1e-7 apart (the shipped seed, another machine) move
+# the fitted head within lbfgs's tolerance, which moved probabilities by up to 1.1e-5 (measured)
 WEIGHT_TOL = 2e-4  # keyword weights and part scores are rounded to 4 decimals: allow one rounding step
 
 
