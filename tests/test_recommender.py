@@ -211,7 +211,7 @@ def test_application_principle_warning(fitted):
 def test_keyword_attributions_are_faithful(fitted, history):
     """Deleting each item's top-3 keywords lowers its score more than deleting 3 random words (≥ 200 records)."""
     _, test = history
-    result = deletion_check(fitted, test, k=3, seed=1)
+    result = deletion_check(fitted, test[:215], k=3, seed=1)
     assert result["n"] >= 200
     assert result["mean_drop_top_keywords"] > 2 * result["mean_drop_random_words"]
     assert result["share_top_drop_larger"] > 0.7

@@ -39,7 +39,7 @@ def small_task():
 def tuned(small_task, tmp_path_factory):
     texts, y, _, _, definitions = small_task
     out = tmp_path_factory.mktemp("tuned") / "e5"
-    return EncoderTuner(epochs=2, batch_size=16).fit(texts, y, definitions, E5_DIR, out)  # 22 steps
+    return EncoderTuner(epochs=1, batch_size=16).fit(texts, y, definitions, E5_DIR, out)  # 11 steps
 
 
 def test_init_stores_settings_only():
@@ -88,7 +88,7 @@ def test_tuning_lowers_loss_and_helps_on_unseen_vocabulary(tuned, small_task):
     _, _, test_texts, y_test, definitions = small_task
     assert tuned.loss_curve_[-1] < tuned.loss_curve_[0]
     info = json.loads((tuned.path_ / TUNING_FILE).read_text(encoding="utf-8"))
-    assert info["n_steps"] == tuned.n_steps_ and info["params"]["epochs"] == 2
+    assert info["n_steps"] == tuned.n_steps_ and info["params"]["epochs"] == 1
 
     def accuracy(encoder) -> float:
         Q = encoder.encode(test_texts, kind="query")
