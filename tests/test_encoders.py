@@ -156,8 +156,6 @@ def test_seed_of_other_weights_or_encoder_is_refused(tmp_path):
 def test_shipped_e5_vectors_cover_the_quick_model_and_match_local_weights(e5, tmp_path):
     """The committed seed must hold every text the first run's quick model encodes (else: `workbench data
     seed-vectors` after a change to the criteria data, the generator or the model's text) and agree with e5 here."""
-    import hashlib as h
-
     from workbench.config import SYNTH_DIR
     from workbench.encoders.seed import load_seed
     from workbench.recommend.quick import quick_texts, seed_file
@@ -165,8 +163,8 @@ def test_shipped_e5_vectors_cover_the_quick_model_and_match_local_weights(e5, tm
     path = seed_file(e5.id)
     with np.load(path) as seed:
         shipped = {(str(k), s.tobytes()) for k, s in zip(seed["kinds"], seed["keys"])}
-    needed = {(kind, h.sha256(t.encode()).digest()) for kind, texts in quick_texts(SYNTH_DIR / "synthetic_train.csv").items()
-              for t in texts}
+    needed = {(kind, hashlib.sha256(t.encode()).digest())
+              for kind, texts in quick_texts(SYNTH_DIR / "synthetic_train.csv").items() for t in texts}
     assert len(needed) > 2000 and not needed - shipped, f"{len(needed - shipped)} of {len(needed)} texts not shipped"
     assert load_seed(CachedEncoder(e5, cache_dir=tmp_path), path) == len(shipped)
 
