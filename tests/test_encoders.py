@@ -119,9 +119,10 @@ def test_cache_rejects_other_dim(tmp_path):
 # ---------------------------------------------------------------- shipped vectors (seed)
 
 def test_seed_round_trip_fills_a_fresh_cache(tmp_path):
+    from workbench.encoders.cache import text_key
     from workbench.encoders.seed import load_seed, write_seed
 
-    zero_end = next(t for t in map(str, range(10_000)) if hashlib.sha256(t.encode()).digest()[-1] == 0)
+    zero_end = next(t for t in map(str, range(10_000)) if text_key(t)[-1] == 0)  # a key numpy's "S32" would cut
     texts = {"query": ["a", zero_end, "a"], "passage": ["a", "c"]}
     written = CachedEncoder(CountingEncoder(), cache_dir=tmp_path / "there")
     assert write_seed(written, texts, tmp_path / "seed.npz") == 4  # distinct (kind, text) pairs
@@ -157,14 +158,15 @@ def test_shipped_e5_vectors_cover_the_quick_model_and_match_local_weights(e5, tm
     """The committed seed must hold every text the first run's quick model encodes (else: `workbench data
     seed-vectors` after a change to the criteria data, the generator or the model's text) and agree with e5 here."""
     from workbench.config import SYNTH_DIR
+    from workbench.encoders.cache import text_key
     from workbench.encoders.seed import load_seed
     from workbench.recommend.quick import quick_texts, seed_file
 
     path = seed_file(e5.id)
     with np.load(path) as seed:
         shipped = {(str(k), s.tobytes()) for k, s in zip(seed["kinds"], seed["keys"])}
-    needed = {(kind, hashlib.sha256(t.encode()).digest())
-              for kind, texts in quick_texts(SYNTH_DIR / "synthetic_train.csv").items() for t in texts}
+    needed = {(kind, text_key(t)) for kind, texts in quick_texts(SYNTH_DIR / "synthetic_train.csv").items()
+              for t in texts}
     assert len(needed) > 2000 and not needed - shipped, f"{len(needed - shipped)} of {len(needed)} texts not shipped"
     assert load_seed(CachedEncoder(e5, cache_dir=tmp_path), path) == len(shipped)
 

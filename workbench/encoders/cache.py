@@ -17,6 +17,11 @@ from workbench.encoders.base import Encoder, Kind, TokenEmbeddings, as_text_list
 _SQL_CHUNK = 500  # keys per SELECT ... IN (...)
 
 
+def text_key(text: str) -> bytes:
+    """The cache's key of a text (with its kind): sha256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
 class CachedEncoder(Encoder):
     """Wraps ``encoder``; sentence vectors are keyed by (encoder.id, kind, sha256(text)).
 
@@ -81,7 +86,7 @@ class CachedEncoder(Encoder):
             return conn.total_changes - before
 
     def add(self, kind: Kind, items: dict[bytes, np.ndarray]) -> int:
-        """Store vectors computed elsewhere (sha256 of the text → vector); keeps existing rows, returns how many were
+        """Store vectors computed elsewhere (:func:`text_key` of the text → vector); keeps existing rows, returns how many were
         new. The caller vouches that they are this encoder's vectors (see :mod:`workbench.encoders.seed`)."""
         if any(v.shape != (self.dim,) for v in items.values()):
             raise ValueError(f"vectors of {self.id} have {self.dim} dimensions")
@@ -92,7 +97,7 @@ class CachedEncoder(Encoder):
                show_progress: bool = False) -> np.ndarray:
         texts = as_text_list(texts)
         kind = check_kind(kind)
-        keys = [hashlib.sha256(t.encode("utf-8")).digest() for t in texts]
+        keys = [text_key(t) for t in texts]
         with self._lock:
             found = self._lookup(kind, list(dict.fromkeys(keys)))
         missing = {k: t for k, t in zip(keys, texts) if k not in found}

@@ -1,13 +1,12 @@
 """Vectors shipped with the project, so a fresh machine's first model need not compute them.
 
-A seed file holds sentence vectors keyed exactly like :class:`CachedEncoder` (kind, sha256 of the text) and one probe
+A seed file holds sentence vectors keyed exactly like :class:`CachedEncoder` (kind, :func:`text_key`) and one probe
 text with its vector. :func:`load_seed` encodes the probe with the local encoder and copies the vectors into the cache
 only when they agree, so a seed written by other weights is refused. A text that changed after the seed was written
 is simply a cache miss and is encoded as usual: a stale seed costs time, never correctness.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.encoders.base import Kind, check_kind
-from workbench.encoders.cache import CachedEncoder
+from workbench.encoders.cache import CachedEncoder, text_key
 
 PROBE_MIN_COSINE = 0.999  # same weights on another CPU differ by ~1e-7; other weights by far more
 
@@ -30,7 +29,7 @@ def write_seed(encoder: CachedEncoder, texts: Mapping[Kind, Sequence[str]], path
             continue
         vecs.append(encoder.encode(unique, kind=check_kind(kind)))
         kinds += [kind] * len(unique)
-        keys += [hashlib.sha256(t.encode("utf-8")).digest() for t in unique]
+        keys += [text_key(t) for t in unique]
     if not keys:
         raise ValueError("no texts to seed")
     probe_kind, probe_text = next((k, g[0]) for k, g in texts.items() if g)
