@@ -82,7 +82,7 @@ def setup(train: bool = typer.Option(True, help="train the default recommender i
     from workbench.recommend.service import is_tuned, latest_model_dir
 
     typer.echo(f"[setup] e5 encoder folder: {build_e5_folder(E5_DIR)}")
-    typer.echo(f"[setup] {quick.load_shipped_vectors('e5')}")  # a second; saves minutes wherever e5 is not tuned
+    typer.echo(f"[setup] {quick.load_shipped_vectors('e5')}")  # once: ~2 s; later runs skip the probe
     if encoder == "gemma":
         from workbench.encoders.fetch_gemma import build_gemma_folder
 

@@ -85,6 +85,12 @@ class CachedEncoder(Encoder):
                              ((kind, k, v.astype("<f4").tobytes()) for k, v in items.items()))
             return conn.total_changes - before
 
+    def missing(self, kind: Kind, keys: Sequence[bytes]) -> int:
+        """How many of ``keys`` (:func:`text_key`) the cache lacks for ``kind``; never loads the model."""
+        unique = list(dict.fromkeys(keys))
+        with self._lock:
+            return len(unique) - len(self._lookup(check_kind(kind), unique))
+
     def add(self, kind: Kind, items: dict[bytes, np.ndarray]) -> int:
         """Store vectors computed elsewhere (:func:`text_key` of the text → vector); keeps existing rows, returns how many were
         new. The caller vouches that they are this encoder's vectors (see :mod:`workbench.encoders.seed`)."""

@@ -44,18 +44,18 @@ def write_seed(encoder: CachedEncoder, texts: Mapping[Kind, Sequence[str]], path
 
 def load_seed(encoder: CachedEncoder, path: str | os.PathLike) -> int:
     """Copy the vectors of seed file ``path`` into ``encoder``'s cache after checking its probe against the local
-    encoder; returns how many were new to the cache. Raises ``ValueError`` for a seed of another encoder or weights."""
+    encoder; returns how many were new to the cache (0, without loading the model, when it holds them all already).
+    Raises ``ValueError`` for a seed of another encoder or weights."""
     with np.load(path, allow_pickle=False) as seed:
         if str(seed["encoder_id"]) != encoder.id or seed["vectors"].shape[1] != encoder.dim:
             raise ValueError(f"{path} holds vectors of {seed['encoder_id']} (dim {seed['vectors'].shape[1]}), "
                              f"not {encoder.id} (dim {encoder.dim})")
+        kinds, keys, vectors = seed["kinds"], [k.tobytes() for k in seed["keys"]], seed["vectors"]
+        by_kind = {str(k): np.flatnonzero(kinds == k) for k in np.unique(kinds)}
+        if not any(encoder.missing(k, [keys[i] for i in rows]) for k, rows in by_kind.items()):
+            return 0  # loaded before, after its probe passed: `make run` need not load the model for it
         local = encoder.encoder.encode([str(seed["probe_text"])], kind=check_kind(str(seed["probe_kind"])))[0]
         cosine = float(local @ seed["probe_vector"])
         if cosine < PROBE_MIN_COSINE:
             raise ValueError(f"{path} was written by other weights of {encoder.id}: probe cosine {cosine:.4f}")
-        kinds, keys, vectors = seed["kinds"], seed["keys"], seed["vectors"]
-    added = 0
-    for kind in np.unique(kinds):
-        rows = np.flatnonzero(kinds == kind)
-        added += encoder.add(str(kind), {keys[i].tobytes(): vectors[i] for i in rows})
-    return added
+    return sum(encoder.add(k, {keys[i]: vectors[i] for i in rows}) for k, rows in by_kind.items())
