@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -103,24 +102,33 @@ def test_background_tuning_is_started_once_and_detached(tmp_path, monkeypatch):
     assert pid == 4242 and background.pid_file("e5").read_text() == str(pid)
     assert args[1:4] == ["-m", "workbench.cli", "train"] and args[-2:] == ["--encoder", "e5"]
     assert kwargs["start_new_session"] is True and kwargs["stdin"] is subprocess.DEVNULL
+    assert len(kwargs["pass_fds"]) == 1  # the pid file's lock goes with the child
 
 
-def test_running_pid_is_only_a_live_workbench_training(tmp_path, monkeypatch):
+def test_running_pid_is_only_a_live_background_training(tmp_path, monkeypatch):
+    """The real start_tuning, with a sleeping child in place of `workbench train`: its pid counts while it runs
+    (and a second start does not start another), not after it ends, and a pid file nobody locks never counts."""
     monkeypatch.setattr(background, "LOG_DIR", tmp_path)
     assert background.running_pid("e5") is None  # no pid file
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "workbench.cli"])
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    real_popen, children = subprocess.Popen, []
+
+    def popen(args, **kwargs):
+        children.append(real_popen([sys.executable, "-c", "import time; time.sleep(30)"], **kwargs))
+        return children[-1]
+
+    monkeypatch.setattr(background.subprocess, "Popen", popen)
+    other = real_popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        background.pid_file("e5").write_text(str(child.pid))
-        assert background.running_pid("e5") == child.pid
-        background.pid_file("e5").write_text(str(other.pid))  # a PID reused by another program
+        pid = background.start_tuning("e5", tmp_path / "history.csv")
+        assert background.running_pid("e5") == pid == children[0].pid
+        assert background.start_tuning("e5", tmp_path / "history.csv") == pid and len(children) == 1
+        children[0].kill(), children[0].wait()
+        assert background.running_pid("e5") is None  # ended
+        background.pid_file("e5").write_text(str(other.pid))  # alive, but not a training we started
         assert background.running_pid("e5") is None
     finally:
-        child.kill(), other.kill()
-        child.wait(), other.wait()
-    background.pid_file("e5").write_text(str(child.pid))  # ended
-    time.sleep(0.1)
-    assert background.running_pid("e5") is None
+        for proc in [*children, other]:
+            proc.kill(), proc.wait()
 
 
 @pytest.mark.parametrize("existing", [None, "quick"])

@@ -3,6 +3,7 @@ app answers soon, then starts ``workbench train`` (the fine-tuned default) as a 
 app swaps its model in when it is saved (:func:`workbench.recommend.service.watch`)."""
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import sys
@@ -22,16 +23,18 @@ def log_file(encoder: str) -> Path:
 
 
 def running_pid(encoder: str) -> int | None:
-    """PID of a background fine-tuning of ``encoder`` still running, else None."""
+    """PID of a background fine-tuning of ``encoder`` still running, else None. The training holds a lock on its
+    pid file for as long as it lives (inherited from :func:`start_tuning`), so a stale file, or a PID since reused
+    by another program, reads as not running; nothing depends on what ``/proc`` shows."""
     try:
-        pid = int(pid_file(encoder).read_text())
-        os.kill(pid, 0)
+        with open(pid_file(encoder)) as file:
+            try:
+                fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return int(file.read())
+            return None
     except (OSError, ValueError):
         return None
-    cmdline = Path(f"/proc/{pid}/cmdline")  # a PID reused by another program is not ours
-    if cmdline.exists() and b"workbench.cli" not in cmdline.read_bytes():
-        return None
-    return pid
 
 
 def start_tuning(encoder: str, data: Path) -> int:
@@ -42,9 +45,11 @@ def start_tuning(encoder: str, data: Path) -> int:
     if pid is not None:
         return pid
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    with open(log_file(encoder), "ab") as log:
+    with open(log_file(encoder), "ab") as log, open(pid_file(encoder), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the child keeps it (pass_fds) after this process closes its copy
         proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "train", "--data", str(data),
                                  "--encoder", encoder], stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=lambda: os.nice(19))
-    pid_file(encoder).write_text(str(proc.pid))
+                                stdin=subprocess.DEVNULL, pass_fds=(lock.fileno(),), start_new_session=True,
+                                preexec_fn=lambda: os.nice(19))
+        lock.write(str(proc.pid))
     return proc.pid
