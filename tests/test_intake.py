@@ -14,11 +14,12 @@ from typer.testing import CliRunner
 from workbench.cli import app
 from workbench.config import SYNTH_DIR
 from workbench.intake.errors import IntakeError
-from workbench.intake.propose import propose
+from workbench.intake.propose import SCORED_USE, Proposer, propose
+from workbench.intake.scoring import split_sentences
 from workbench.intake.read import MAX_BYTES, read_document
 from workbench.intake.testdocs.cfb import compound_file
-from workbench.intake.testdocs.content import document_spec
-from workbench.intake.testdocs.write import FORMATS, write_document
+from workbench.intake.testdocs.content import SpecBuilder
+from workbench.intake.testdocs.write import FORMATS, WORDINGS, write_document
 from workbench.schema.ingest import read_records
 
 
@@ -35,13 +36,14 @@ def documents(records, tmp_path_factory):
 
 
 def stated(record, seed: int) -> str:
-    return "\n".join(b.text + " ".join(" ".join(row) for row in b.rows) for b in document_spec(record, seed).blocks)
+    return "\n".join(b.text + " ".join(" ".join(row) for row in b.rows) for b in SpecBuilder(record, seed).build().blocks)
 
 
 def test_every_format_gives_the_typed_product_and_project_with_their_source(documents):
     for record, _, path in documents:
         p = propose(path)
         assert p.fields["main_product"].value == record.main_product, path.name
+        assert p.fields["main_product"].how != "scored" and p.fields["product_use"].how != "scored"
         assert p.fields["tech_project"].value == record.tech_project, path.name
         assert record.product_use.split(". ")[0] in p.fields["product_use"].value, path.name
         source = p.fields["tech_project"].sources[0]
@@ -59,9 +61,42 @@ def test_codes_are_proposed_exactly_when_the_document_states_them(documents):
             assert fields["ksic_code"].value == record.ksic_code and fields["industry_name"].value == record.industry_name
 
 
+@pytest.fixture(scope="module")
+def unseen_documents(records, tmp_path_factory):
+    """(record, spec seed, path) for three records worded as the rules were never written for (DOCX, PDF, HWP)."""
+    folder = tmp_path_factory.mktemp("unseen")
+    return [(r, i, write_document(r, folder / f"{i}.{fmt}", seed=i, wording="unseen"))
+            for i, r in enumerate(records[:3]) for fmt in ("docx", "pdf", "hwp")]
+
+
+def test_unseen_wording_is_not_known_to_the_rules(unseen_documents, monkeypatch):
+    monkeypatch.setattr(Proposer, "scored", lambda self: None)
+    for _, _, path in unseen_documents:
+        assert not {"main_product", "product_use"} & set(propose(path).fields), path.name
+
+
+def test_unseen_wording_gets_the_product_sentences_that_read_like_definitions(unseen_documents):
+    for record, seed, path in unseen_documents:
+        fields = propose(path).fields
+        main, use = fields["main_product"], fields["product_use"]
+        assert main.how == use.how == "scored" and len(use.sources) == SCORED_USE, path.name
+        assert main.value in " ".join(main.sources[0].text.split())
+        assert main.sources[0].where.startswith("p." if path.suffix == ".pdf" else "문단 ")
+        picked = " ".join(s.text for s in main.sources + use.sources)
+        # the record's own product-use sentences are among the picks; headings (unknown wording) never are
+        assert any(u.strip(" .") in picked for u in record.product_use.split(". ")), path.name
+        headings = {b.text for b in WORDINGS["unseen"](record, seed).build().blocks if b.kind == "heading"}
+        assert not any(h in picked for h in headings), path.name
+
+
+def test_heading_like_lines_are_not_sentences():
+    assert split_sentences("[3] R&D 로드맵 및 사업화 전략") == split_sentences("팀 구성 (Team)") == []
+    assert split_sentences("구분 기업명. 당사는 이차전지 양극재를 생산합니다.") == ["당사는 이차전지 양극재를 생산합니다."]
+
+
 def test_running_headers_and_footers_are_not_paragraphs(documents):
     for record, seed, path in documents:
-        spec = document_spec(record, seed)
+        spec = SpecBuilder(record, seed).build()
         texts = [p.text for p in read_document(path).paragraphs]
         assert spec.header not in texts and spec.footer not in texts, path.name
         assert not any(re.search(r"- \d+ -$", t) for t in texts), path.name  # the PDF footer's page number
@@ -178,6 +213,11 @@ def test_intake_bench_compares_proposed_with_typed_fields(fitted, records):
         assert 0 <= f["same_top1_as_typed"] <= 1 and f["refused"] == 0
         assert f["same_as_typed"]["main_product"] == 1.0  # the generated documents state it in every format
     assert "20-page PDF" in format_report(r)
+
+
+def test_intake_bench_refuses_an_unknown_wording():
+    result = CliRunner().invoke(app, ["intake-bench", "--wording", "plain"])
+    assert result.exit_code == 2 and "--wording" in result.output and "house, unseen" in result.output
 
 
 def test_a_folder_of_documents_is_one_row_per_document(documents, tmp_path):

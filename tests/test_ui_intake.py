@@ -205,6 +205,14 @@ def test_proposals_and_sources_are_escaped(docx: bytes) -> None:
     assert field_html(intake.proposal, "", "nst_code") == ""
 
 
+def test_a_proposal_from_the_fallback_tells_the_examiner_to_check_it(tmp_path: Path) -> None:
+    plan = write_document(DOC_RECORD, tmp_path / "plan.hwp", seed=0, wording="unseen").read_bytes()
+    intake = IntakeState(form=FormState())
+    intake.receive("plan.hwp", plan)
+    html = field_html(intake.proposal, "", "main_product")
+    assert "품목 정의와 가장 가까운 본문 문장 (단원을 찾지 못함)" in html and "문단 " in html
+
+
 def test_the_view_shows_a_row_and_a_button_per_proposed_field(docx: bytes) -> None:
     intake = IntakeState(form=FormState(main_product="직접 입력"))
     view = IntakeView(intake=intake)

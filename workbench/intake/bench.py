@@ -40,8 +40,9 @@ def _codes(rec: Recommender, records: list[CompanyRecord]) -> dict[tuple[str, ..
 
 
 def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: int = 20,
-                     formats: tuple[str, ...] = FORMATS, log=print) -> dict:
-    """Figures per format and the p95 time of a 20-page PDF; ``records`` carry their true ``item_code``."""
+                     formats: tuple[str, ...] = FORMATS, wording: str = "house", log=print) -> dict:
+    """Figures per format and the p95 time of a 20-page PDF; ``records`` carry their true ``item_code``.
+    ``wording="unseen"`` generates documents worded as the rules were never written for (held-out check)."""
     logging.getLogger("fpdf").setLevel(logging.ERROR)  # glyphs the font lacks (e.g. superscripts) are dropped
     proposed: dict[str, list[CompanyRecord]] = {f: [] for f in formats}
     seconds: dict[str, list[float]] = {f: [] for f in formats}
@@ -49,7 +50,7 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
     with tempfile.TemporaryDirectory() as tmp:
         for i, r in enumerate(records):
             for fmt in formats:
-                path = write_document(r, Path(tmp) / f"{i}.{fmt}", seed=i)
+                path = write_document(r, Path(tmp) / f"{i}.{fmt}", seed=i, wording=wording)
                 start = time.perf_counter()
                 try:
                     proposed[fmt].append(propose(path).record())
@@ -61,7 +62,8 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
                 log(f"[intake-bench] {i + 1}/{len(records)} documents per format")
         pdf_times = []
         for i, r in enumerate(records[:timed]):
-            path = write_document(r, Path(tmp) / f"long{i}.pdf", seed=10_000 + i, pages=TIMED_PAGES)
+            path = write_document(r, Path(tmp) / f"long{i}.pdf", seed=10_000 + i, pages=TIMED_PAGES,
+                                  wording=wording)
             start = time.perf_counter()
             propose(path)
             pdf_times.append(time.perf_counter() - start)
@@ -71,7 +73,7 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
     typed_top = [codes[_key(t)] for t in typed]
     truth = [r.item_code for r in records]
     typed_hit3 = float(np.mean([y in t for y, t in zip(truth, typed_top)]))
-    result = {"n": len(records), "model_id": getattr(rec, "model_id_", ""), "typed_top3_hit": typed_hit3,
+    result = {"n": len(records), "wording": wording, "model_id": getattr(rec, "model_id_", ""), "typed_top3_hit": typed_hit3,
               "typed_top1": float(np.mean([bool(t) and t[0] == y for y, t in zip(truth, typed_top)])), "formats": {}}
     for fmt in formats:
         top = [codes[_key(p)] for p in proposed[fmt]]
@@ -89,7 +91,7 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
 
 
 def format_report(r: dict) -> str:
-    lines = [f"intake-bench: {r['n']} held-out records per format, model {r['model_id']}",
+    lines = [f"intake-bench: {r['n']} held-out records per format, {r['wording']} wording, model {r['model_id']}",
              f"typed fields: top-1 {r['typed_top1']:.3f}, top-3 hit {r['typed_top3_hit']:.3f}",
              "format  same 1순위 as typed (≥0.90)  top-3 hit  gap (≤3 pts)  top-1  refused  p95 s"]
     for fmt, f in r["formats"].items():

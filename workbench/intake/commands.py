@@ -37,9 +37,17 @@ def intake_bench_cmd(n: int = typer.Option(200, help="held-out records (one docu
                      data: Path = typer.Option(SYNTH_DIR / "synthetic_test.csv", help="held-out records with items"),
                      model: Path | None = typer.Option(None, help="trained model (default: newest)"),
                      timed: int = typer.Option(20, help="20-page PDFs timed"),
-                     out: Path = typer.Option(REPORTS_DIR / "intake_bench.json")) -> None:
+                     wording: str = typer.Option("house", help="house: the generator's wording; unseen: headings and "
+                                                 "sentences the proposal rules were not written for"),
+                     out: Path | None = typer.Option(None, help="default: reports/intake_bench.json "
+                                                     "(intake_bench_unseen.json for --wording unseen)")) -> None:
     """Generate documents from held-out records, propose fields, compare their classification with typed fields."""
     from workbench.intake.bench import format_report, run_intake_bench, write_report
+    from workbench.intake.testdocs.write import WORDINGS
+
+    if wording not in WORDINGS:
+        raise typer.BadParameter(f"one of: {', '.join(WORDINGS)}", param_hint="--wording")
+    out = out or REPORTS_DIR / ("intake_bench.json" if wording == "house" else f"intake_bench_{wording}.json")
     from workbench.recommend.recommender import Recommender
     from workbench.recommend.service import get_recommender
     from workbench.schema.ingest import read_records
@@ -48,7 +56,7 @@ def intake_bench_cmd(n: int = typer.Option(200, help="held-out records (one docu
     result.raise_for_errors()
     records = result.records[:n]
     report = run_intake_bench(Recommender.load(model) if model else get_recommender(), records, timed=timed,
-                              log=typer.echo)
+                              wording=wording, log=typer.echo)
     typer.echo(format_report(report))
     typer.echo(f"wrote {write_report(report, out)}")
 

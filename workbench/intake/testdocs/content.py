@@ -33,7 +33,7 @@ class DocSpec:
     blocks: list[Block] = field(default_factory=list)
 
 
-def _sentences(text: str) -> list[str]:
+def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
 
 
@@ -100,7 +100,7 @@ class SpecBuilder:
         lead = fill(rng.choice(["당사의 주력 제품은 {p}입니다.", "{c|는} {p|을} 개발·생산하고 있습니다.",
                                 "주요 제품: {p}", "당사가 공급하는 제품은 {p}이다."]),
                     p=r.main_product, c=r.company_name)
-        uses = _sentences(r.product_use)
+        uses = split_sentences(r.product_use)
         blocks = [self.heading("주요 제품", "주력 제품 및 서비스", "제품 소개", "사업 아이템", "제품 현황"), Block("para", lead)]
         table = Block("table", rows=(rng.choice([("제품명", "구분", "단계"), ("주요 제품", "구분", "현황")]),
                                      *((p, "주력", rng.choice(["양산", "판매 중", "시제품"])) for p in products)))
@@ -149,8 +149,3 @@ class SpecBuilder:
             blocks += self.appendix(k)
         return DocSpec(title=f"{r.company_name} {kind}", header=f"{r.company_name} | {kind}",
                        footer=rng.choice(["대외비", "Confidential", f"{r.company_name}"]), blocks=blocks)
-
-
-def document_spec(record: CompanyRecord, seed: int = 0, pages: int = 0) -> DocSpec:
-    """The document for ``record``; ``pages`` > 0 adds appendix pages (about ``pages`` pages in all)."""
-    return SpecBuilder(record, seed, pages).build()
