@@ -94,20 +94,26 @@ class SpecBuilder:
                 Block("table", rows=(("부서", "인원"), ("경영지원", str(rng.randint(2, 10))),
                                      ("연구소", str(rng.randint(3, 30))), ("생산·품질", str(rng.randint(3, 60)))))]
 
+    # the product section's wording; a subclass rewords it by overriding these
+    LEADS = ("당사의 주력 제품은 {p}입니다.", "{c|는} {p|을} 개발·생산하고 있습니다.", "주요 제품: {p}",
+             "당사가 공급하는 제품은 {p}이다.")
+    PRODUCT_HEADINGS = ("주요 제품", "주력 제품 및 서비스", "제품 소개", "사업 아이템", "제품 현황")
+    TABLE_HEADS = (("제품명", "구분", "단계"), ("주요 제품", "구분", "현황"))
+    TABLE_MIDDLE: tuple[str, ...] = ("주력",)  # cells between a product and its status
+    STATUSES = ("양산", "판매 중", "시제품")
+    USE_HEADINGS = ("제품 용도 및 특성", "용도 및 특장점", "적용 분야와 차별성", "제품의 기능·사양")
+
     def product(self) -> list[Block]:
         r, rng = self.r, self.rng
         products = [p.strip() for p in r.main_product.split(",") if p.strip()]
-        lead = fill(rng.choice(["당사의 주력 제품은 {p}입니다.", "{c|는} {p|을} 개발·생산하고 있습니다.",
-                                "주요 제품: {p}", "당사가 공급하는 제품은 {p}이다."]),
-                    p=r.main_product, c=r.company_name)
+        lead = fill(rng.choice(self.LEADS), p=r.main_product, c=r.company_name)
         uses = split_sentences(r.product_use)
-        blocks = [self.heading("주요 제품", "주력 제품 및 서비스", "제품 소개", "사업 아이템", "제품 현황"), Block("para", lead)]
-        table = Block("table", rows=(rng.choice([("제품명", "구분", "단계"), ("주요 제품", "구분", "현황")]),
-                                     *((p, "주력", rng.choice(["양산", "판매 중", "시제품"])) for p in products)))
+        blocks = [self.heading(*self.PRODUCT_HEADINGS), Block("para", lead)]
+        table = Block("table", rows=(rng.choice(self.TABLE_HEADS),
+                                     *((p, *self.TABLE_MIDDLE, rng.choice(self.STATUSES)) for p in products)))
         if rng.random() < 0.5:
             blocks.append(table)
-        blocks.append(Block("heading", rng.choice(["제품 용도 및 특성", "용도 및 특장점", "적용 분야와 차별성",
-                                                   "제품의 기능·사양"])))
+        blocks.append(Block("heading", rng.choice(self.USE_HEADINGS)))
         blocks += [Block("para", s) for s in uses] if rng.random() < 0.5 else [Block("para", " ".join(uses))]
         if table not in blocks:
             blocks.append(table)

@@ -8,8 +8,7 @@ before the rules' fallback and must never be added to the rules: they measure wh
 """
 from __future__ import annotations
 
-from workbench.intake.testdocs.content import STATE_NST, Block, SpecBuilder, split_sentences
-from workbench.synth.templates import fill
+from workbench.intake.testdocs.content import STATE_NST, Block, SpecBuilder
 
 HEADINGS = {  # the house heading (first choice) → the unseen wordings used instead
     "회사 개요": ("신청 기업 정보", "기업 일반", "회사는 어떤 곳인가"),
@@ -22,31 +21,20 @@ HEADINGS = {  # the house heading (first choice) → the unseen wordings used in
 class UnseenWordingBuilder(SpecBuilder):
     """:class:`SpecBuilder` with headings, labels and sentences that the intake rules do not contain."""
 
+    LEADS = ("{c|이} 선보이는 {p|은} 현장의 불편을 덜어 줍니다.", "우리가 내놓은 답은 {p}이며, 이미 고객사에 납품되고 있습니다.",
+             "핵심 품목 — {p}", "{p|은} 당사 매출의 대부분을 차지합니다.")
+    PRODUCT_HEADINGS = ("실현 가능성 (Solution)", "솔루션 소개", "무엇을 만드는가", "아이템 상세")
+    TABLE_HEADS = (("라인업", "상태"), ("모델", "출시"))
+    TABLE_MIDDLE = ()
+    STATUSES = ("출시", "납품 중", "개발 막바지")
+    USE_HEADINGS = ("고객이 얻는 가치", "어디에 쓰이나", "경쟁 제품 대비 강점", "세부 내용")
+
     def __init__(self, record, seed: int, pages: int = 0):
         super().__init__(record, seed, pages)
         self.numbering = self.rng.choice(["{n}-1. ", "[{n}] ", "{n}) ", "<{n}> ", ""])
 
     def heading(self, *choices: str) -> Block:
         return super().heading(*HEADINGS.get(choices[0], choices))
-
-    def product(self) -> list[Block]:
-        r, rng = self.r, self.rng
-        products = [p.strip() for p in r.main_product.split(",") if p.strip()]
-        lead = fill(rng.choice(["{c|이} 선보이는 {p|은} 현장의 불편을 덜어 줍니다.",
-                                "우리가 내놓은 답은 {p}이며, 이미 고객사에 납품되고 있습니다.",
-                                "핵심 품목 — {p}", "{p|은} 당사 매출의 대부분을 차지합니다."]),
-                    p=r.main_product, c=r.company_name)
-        uses = split_sentences(r.product_use)
-        blocks = [self.heading("실현 가능성 (Solution)", "솔루션 소개", "무엇을 만드는가", "아이템 상세"), Block("para", lead)]
-        table = Block("table", rows=(rng.choice([("라인업", "상태"), ("모델", "출시")]),
-                                     *((p, rng.choice(["출시", "납품 중", "개발 막바지"])) for p in products)))
-        if rng.random() < 0.5:
-            blocks.append(table)
-        blocks.append(Block("heading", rng.choice(["고객이 얻는 가치", "어디에 쓰이나", "경쟁 제품 대비 강점", "세부 내용"])))
-        blocks += [Block("para", s) for s in uses] if rng.random() < 0.5 else [Block("para", " ".join(uses))]
-        if table not in blocks:
-            blocks.append(table)
-        return blocks
 
     def technology(self) -> list[Block]:
         r, rng = self.r, self.rng
