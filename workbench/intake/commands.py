@@ -44,13 +44,13 @@ def intake_bench_cmd(n: int = typer.Option(200, help="held-out records (one docu
     """Generate documents from held-out records, propose fields, compare their classification with typed fields."""
     from workbench.intake.bench import format_report, run_intake_bench, write_report
     from workbench.intake.testdocs.write import WORDINGS
+    from workbench.recommend.recommender import Recommender
+    from workbench.recommend.service import get_recommender
+    from workbench.schema.ingest import read_records
 
     if wording not in WORDINGS:
         raise typer.BadParameter(f"one of: {', '.join(WORDINGS)}", param_hint="--wording")
     out = out or REPORTS_DIR / ("intake_bench.json" if wording == "house" else f"intake_bench_{wording}.json")
-    from workbench.recommend.recommender import Recommender
-    from workbench.recommend.service import get_recommender
-    from workbench.schema.ingest import read_records
 
     result = read_records(data, require_label=True)
     result.raise_for_errors()

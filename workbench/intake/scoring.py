@@ -3,8 +3,9 @@ whose headings and wording its rules do not know.
 
 Score = the highest character n-gram TF-IDF cosine between the sentence and any item definition of the current
 revision (the lexical part's :class:`~workbench.recommend.lexical.LexicalDefinitions`, fitted on the definitions
-alone, so no model is needed and the CLI stays fast). Technical product and use sentences share the definitions'
-compounds; market, finance, organisation and boiler-plate sentences do not.
+alone, so no model is needed and the CLI stays fast). Product and use sentences tend to share the definitions'
+technical compounds more than market, finance or organisation sentences do; the separation is weak (measured in
+docs/app.md, "Unseen wording"), so what it proposes is marked for the examiner to check.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ before the rules' fallback and must never be added to the rules: they measure wh
 from __future__ import annotations
 
 from workbench.intake.testdocs.content import STATE_NST, Block, SpecBuilder
+from workbench.schema.record import CompanyRecord
 
 HEADINGS = {  # the house heading (first choice) → the unseen wordings used instead
     "회사 개요": ("신청 기업 정보", "기업 일반", "회사는 어떤 곳인가"),
@@ -29,7 +30,7 @@ class UnseenWordingBuilder(SpecBuilder):
     STATUSES = ("출시", "납품 중", "개발 막바지")
     USE_HEADINGS = ("고객이 얻는 가치", "어디에 쓰이나", "경쟁 제품 대비 강점", "세부 내용")
 
-    def __init__(self, record, seed: int, pages: int = 0):
+    def __init__(self, record: CompanyRecord, seed: int, pages: int = 0):
         super().__init__(record, seed, pages)
         self.numbering = self.rng.choice(["{n}-1. ", "[{n}] ", "{n}) ", "<{n}> ", ""])
 
