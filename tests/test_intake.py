@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import olefile
@@ -94,6 +95,18 @@ def test_heading_like_lines_are_not_sentences():
     assert split_sentences("구분 기업명. 당사는 이차전지 양극재를 생산합니다.") == ["당사는 이차전지 양극재를 생산합니다."]
 
 
+def test_form_rows_with_merged_cells_or_several_labels_are_read():
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    rows = [("주요제품", "", "수소 농도 센서"), ("업종코드", "26299", "기술분류", "EE0101"),
+            ("주요 제품", "구분", "제품용도", "현황")]  # the last: a product table's header row, not values
+    doc = Document("form.hwpx", "hwpx", [Paragraph(" | ".join(r), i + 1, None, r) for i, r in enumerate(rows)])
+    fields = {k: v.value for k, v in propose_document(doc).fields.items()}
+    assert fields["main_product"] == "수소 농도 센서" and "product_use" not in fields
+    assert fields["ksic_code"] == "26299" and fields["nst_code"] == "EE0101"
+
+
 def test_running_headers_and_footers_are_not_paragraphs(documents):
     for record, seed, path in documents:
         spec = SpecBuilder(record, seed).build()
@@ -107,6 +120,36 @@ def test_product_list_table_rows_keep_their_cells(documents):
     rows = [p.cells for p in read_document(path).paragraphs if p.cells]
     first_product = record.main_product.split(",")[0].strip()
     assert any(cells[0] == first_product for cells in rows)
+
+
+def test_hwpx_cell_and_text_box_paragraphs_stay_apart(tmp_path):
+    """As Hancom writes them (checked on public HWPX files): a text box inside a paragraph and a table cell with
+    two paragraphs, each paragraph in its own ``subList``."""
+    def p(*runs: str) -> str:
+        return f"<hp:p><hp:run>{''.join(runs)}</hp:run></hp:p>"
+
+    def sub(*paragraphs: str) -> str:
+        return f"<hp:subList>{''.join(paragraphs)}</hp:subList>"
+
+    t = "<hp:t>{}</hp:t>".format
+    box = f"<hp:rect><hp:drawText>{sub(p(t('글상자 문장입니다.')))}</hp:drawText></hp:rect>"
+    row = f"<hp:tr><hp:tc>{sub(p(t('제품A')), p(t('제품B')))}</hp:tc><hp:tc>{sub(p(t('양산')))}</hp:tc></hp:tr>"
+    section = ('<hs:sec xmlns:hs="http://www.hancom.co.kr/hwpml/2011/section" '
+               'xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph">'
+               f"{p(t('본문 앞.'), box, t('본문 뒤.'))}{p(f'<hp:tbl>{row}</hp:tbl>')}</hs:sec>")
+    with zipfile.ZipFile(tmp_path / "plan.hwpx", "w") as zf:
+        zf.writestr("mimetype", "application/hwp+zip")
+        zf.writestr("Contents/section0.xml", section)
+    paragraphs = read_document(tmp_path / "plan.hwpx").paragraphs
+    assert paragraphs[0].text == "본문 앞. 글상자 문장입니다. 본문 뒤."
+    assert paragraphs[1].cells == ("제품A 제품B", "양산")
+
+
+def test_control_characters_never_reach_a_paragraph():
+    from workbench.intake.document import numbered
+
+    [p] = numbered([("센서\x07 모듈\x00", 1, ("a\x01b", "\x1f")), ("\x05\x06", 1, ())])
+    assert (p.text, p.cells) == ("센서 모듈", ("a b", ""))
 
 
 def test_a_twenty_page_pdf_reports_its_pages(records, tmp_path):
@@ -141,6 +184,20 @@ def test_scanned_pdf_without_text_is_refused(tmp_path):
     pdf.output(str(tmp_path / "scan.pdf"))
     err = refused(tmp_path / "scan.pdf")
     assert err.kind == "scanned" and "스캔" in err.message_ko
+
+
+def test_pdf_whose_font_has_no_unicode_map_is_refused(documents, tmp_path):
+    """Such a PDF has a text layer that reads as glyph numbers; proposing from it would fill the form with junk."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(next(d[2] for d in documents if d[2].suffix == ".pdf")))
+    for page in writer.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object().pop(NameObject("/ToUnicode"), None)
+    writer.write(tmp_path / "nomap.pdf")
+    err = refused(tmp_path / "nomap.pdf")
+    assert err.kind == "garbled" and "깨져" in err.message_ko
 
 
 def test_corrupt_hwp_is_refused(documents, tmp_path):

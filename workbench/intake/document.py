@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from workbench.schema.record import BAD_CHARACTERS
+
 
 @dataclass(frozen=True)
 class Paragraph:
@@ -28,11 +30,17 @@ class Document:
     pages: int | None = None
 
 
+def _clean(text: str) -> str:
+    """Whitespace collapsed; control characters (stray glyph codes, HWP control marks) as spaces — no form or
+    database field accepts them."""
+    return " ".join(BAD_CHARACTERS.sub(" ", text).split())
+
+
 def numbered(blocks: list[tuple[str, int | None, tuple[str, ...]]]) -> list[Paragraph]:
-    """Paragraphs from (text, page, cells) blocks in reading order: whitespace collapsed, blanks dropped."""
+    """Paragraphs from (text, page, cells) blocks in reading order: cleaned (:func:`_clean`), blanks dropped."""
     out: list[Paragraph] = []
     for text, page, cells in blocks:
-        text = " ".join(text.split())
+        text = _clean(text)
         if text:
-            out.append(Paragraph(text, len(out) + 1, page, tuple(" ".join(c.split()) for c in cells)))
+            out.append(Paragraph(text, len(out) + 1, page, tuple(_clean(c) for c in cells)))
     return out

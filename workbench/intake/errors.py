@@ -4,7 +4,7 @@ from __future__ import annotations
 
 class IntakeError(ValueError):
     """A document the workbench refuses to read. ``kind``: too_large | mismatch | unsupported | encrypted |
-    scanned | corrupt | empty."""
+    scanned | garbled | corrupt | empty."""
 
     def __init__(self, kind: str, message_ko: str, detail: str = ""):
         self.kind, self.message_ko, self.detail = kind, message_ko, detail

@@ -19,11 +19,15 @@ def _local(tag: str) -> str:
 
 
 def _text(el: Element) -> str:
-    """Text of the ``t`` elements under ``el``, leaving out running headers and footers."""
-    if _local(el.tag) in SKIPPED:
+    """Text of the ``t`` elements under ``el``, leaving out running headers and footers; the paragraphs of a
+    sub-list (a table cell's or a text box's own paragraphs) are set apart by spaces, as Hancom's preview does."""
+    tag = _local(el.tag)
+    if tag in SKIPPED:
         return ""
-    if _local(el.tag) == "t":
+    if tag == "t":
         return "".join(el.itertext())
+    if tag == "subList":
+        return f" {' '.join(_text(child) for child in el)} "
     return "".join(_text(child) for child in el)
 
 

@@ -32,6 +32,7 @@ LABELS = {  # label (spaces removed) → field
     **dict.fromkeys(("업종명",), "industry_name"),
     **dict.fromkeys(("기술분류", "국가과학기술표준분류", "기술분류코드"), "nst_code"),
 }
+VALIDATED = {"ksic_code", "nst_code"}  # taken only when the code exists in its table
 LABELLED = re.compile(r"^\s*([가-힣 ]{2,16}?)\s*[:：]\s*(.+)$")
 KSIC = re.compile(r"(?<![0-9])(?:C|KSIC\s*)?([0-9]{5})(?![0-9])")
 NST_IN_TEXT = re.compile(r"(?:기술분류|국가과학기술표준분류)[^A-Z]{0,20}([A-Z]{2}[0-9]{4})")
@@ -91,16 +92,17 @@ def _clip(text: str, limit: int) -> str:
     return cut[: end + 1 if end > limit // 2 else cut.rfind(" ")].strip()
 
 
-def _labelled(p: Paragraph) -> tuple[str, str] | None:
-    """(field, value) of a 'label: value' paragraph or a two-cell 'label | value' table row."""
-    if len(p.cells) == 2:
-        label, value = p.cells
-    elif not p.cells and (m := LABELLED.match(p.text)):
-        label, value = m.groups()
+def _labelled(p: Paragraph) -> list[tuple[str, str]]:
+    """(field, value) pairs of a 'label: value' paragraph or a 'label | value' table row; empty cells (merged cells
+    of a form, e.g. '주요제품 | | 센서') are left out first. A row of several pairs ('업종코드 | 26299 | 업종명 | …')
+    gives only the codes, which are validated: its text pairs could as well be a table's header row."""
+    if p.cells:
+        cells = [c for c in p.cells if c]
+        pairs = list(zip(cells[::2], cells[1::2])) if len(cells) % 2 == 0 else []
     else:
-        return None
-    name = LABELS.get(re.sub(r"\s", "", label))
-    return (name, value.strip()) if name and value.strip() else None
+        pairs = [m.groups()] if (m := LABELLED.match(p.text)) else []
+    found = [(LABELS.get(re.sub(r"\s", "", label)), value.strip()) for label, value in pairs]
+    return [(name, value) for name, value in found if name and value and (len(pairs) == 1 or name in VALIDATED)]
 
 
 class Proposer:
@@ -122,15 +124,15 @@ class Proposer:
 
     def labels(self) -> None:
         for _, p in self.body:
-            if found := _labelled(p):
-                name, value = found
+            found = _labelled(p)
+            for name, value in found:
                 if name == "ksic_code":
                     self.industry(value, p)
                 elif name == "nst_code":
                     self.nst(value, p)
                 else:
                     self.set(name, value, [p], "label")
-            elif m := NST_IN_TEXT.search(p.text):
+            if not found and (m := NST_IN_TEXT.search(p.text)):
                 self.nst(m.group(1), p)
 
     def industry(self, value: str, p: Paragraph) -> None:
@@ -194,7 +196,8 @@ class Proposer:
 
     def scored(self) -> None:
         """Fallback when the rules found neither 주요제품 nor 제품용도: the body sentence most like an item definition
-        as 주요제품 and the next :data:`SCORED_USE` (in reading order) as 제품용도; 기술사업명 from a quoted name anywhere."""
+        as 주요제품 and the next :data:`SCORED_USE` (in reading order) as 제품용도. No 기술사업명: a quoted name outside a
+        technology section was junk on public documents ('과기정통부', '또는') and found none on the unseen wording."""
         if "main_product" in self.fields or "product_use" in self.fields:
             return
         sentences = [Paragraph(s, p.index, p.page) for _, p in self.body if not p.cells for s in split_sentences(p.text)]
@@ -205,11 +208,6 @@ class Proposer:
         self.set("main_product", main.text, [main], "scored")
         if use:
             self.set("product_use", " ".join(s.text for s in use), use, "scored")
-        if "tech_project" not in self.fields:
-            for _, p in self.body:
-                if not p.cells and (m := QUOTED.search(p.text)):
-                    self.set("tech_project", m.group(1), [p], "sentence")
-                    break
 
     def propose(self) -> Proposal:
         self.labels()
