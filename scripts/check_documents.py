@@ -1,0 +1,83 @@
+"""Run the intake readers over a folder of real documents and print what they make of them (docs/app.md, "Public
+HWP and HWPX files"). Prints figures; asserts nothing; stores nothing.
+
+For each file: read or refused (with the kind), or a crash (a bug: every bad file should be refused in Korean);
+paragraphs, table rows and characters read; for HWP and HWPX, the share of the words (2+ letters) of the preview
+text Hancom Office writes into the file (``PrvText``) that the reader also returned — a ground truth no reader of
+ours produced. ``--propose`` also prints the proposed fields.
+
+    .venv/bin/python scripts/check_documents.py FOLDER [--propose]
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import olefile
+
+from workbench.intake.errors import IntakeError
+from workbench.intake.propose import propose_document
+from workbench.intake.read import READERS, read_document
+
+WORD = re.compile(r"[0-9A-Za-z가-힣]{2,}")
+
+
+def hancom_preview(path: Path) -> str | None:
+    """The preview text Hancom Office stores in an HWP (``PrvText``, UTF-16) or HWPX (``Preview/PrvText.txt``)."""
+    try:
+        if path.suffix.lower() == ".hwp":
+            with olefile.OleFileIO(str(path)) as ole:
+                return ole.openstream("PrvText").read().decode("utf-16-le", "ignore") if ole.exists("PrvText") else None
+        if path.suffix.lower() == ".hwpx":
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if n.lower().endswith("prvtext.txt")]
+                return zf.read(names[0]).decode("utf-8", "ignore") if names else None
+    except (OSError, zipfile.BadZipFile):
+        return None
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--propose", action="store_true", help="also print the proposed fields")
+    args = parser.parse_args()
+    outcome: Counter[str] = Counter()
+    found: dict[str, list[float]] = {}
+    for path in sorted(p for p in args.folder.iterdir() if p.suffix.lower().lstrip(".") in READERS):
+        try:
+            doc = read_document(path)
+        except IntakeError as exc:
+            outcome[f"{path.suffix.lower()} refused: {exc.kind}"] += 1
+            print(f"refused  {path.name}: {exc.kind} — {exc.message_ko}")
+            continue
+        except Exception as exc:  # noqa: BLE001 — what this script looks for
+            outcome[f"{path.suffix.lower()} CRASH"] += 1
+            print(f"CRASH    {path.name}: {type(exc).__name__}: {exc}")
+            continue
+        outcome[f"{path.suffix.lower()} read"] += 1
+        text = " ".join(p.text for p in doc.paragraphs)
+        line = (f"read     {path.name}: {len(doc.paragraphs)} paragraphs, {sum(bool(p.cells) for p in doc.paragraphs)}"
+                f" table rows, {len(text):,} characters")
+        preview = WORD.findall(hancom_preview(path) or "")
+        if preview:
+            ours = set(WORD.findall(text))
+            share = sum(w in ours for w in preview) / len(preview)
+            found.setdefault(path.suffix.lower(), []).append(share)
+            line += f"; preview words found {share:.3f} of {len(preview)}"
+        print(line)
+        if args.propose:
+            for name, field in propose_document(doc).fields.items():
+                print(f"           {name} ({field.how}): {field.value[:100]}")
+    print(dict(sorted(outcome.items())))
+    for ext, shares in found.items():
+        print(f"{ext}: preview words found, {len(shares)} files: mean {statistics.mean(shares):.3f}, "
+              f"min {min(shares):.3f}")
+
+
+if __name__ == "__main__":
+    main()
