@@ -174,6 +174,27 @@ def test_encrypted_pdf_is_refused(documents, tmp_path):
     assert err.kind == "encrypted" and "암호" in err.message_ko
 
 
+def test_pdf_with_only_an_owner_password_is_read(documents, tmp_path):
+    """Print/copy limits with AES, as many company PDFs carry: anyone may open it, so it is read."""
+    from pypdf import PdfReader, PdfWriter
+
+    record, _, path = next(d for d in documents if d[2].suffix == ".pdf")
+    writer = PdfWriter(clone_from=PdfReader(path))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="AES-256", permissions_flag=0)
+    writer.write(tmp_path / "limited.pdf")
+    assert propose(tmp_path / "limited.pdf").fields["main_product"].value == record.main_product
+
+
+def test_any_failure_of_the_pdf_parser_is_a_corrupt_file(documents, monkeypatch):
+    import pypdf
+
+    def broken(*args, **kwargs):
+        raise AttributeError("'NullObject' object has no attribute 'get'")  # as pypdf raised on a public PDF
+
+    monkeypatch.setattr(pypdf, "PdfReader", broken)
+    assert refused(next(d[2] for d in documents if d[2].suffix == ".pdf")).kind == "corrupt"
+
+
 def test_scanned_pdf_without_text_is_refused(tmp_path):
     from fpdf import FPDF
 
@@ -198,6 +219,16 @@ def test_pdf_whose_font_has_no_unicode_map_is_refused(documents, tmp_path):
     writer.write(tmp_path / "nomap.pdf")
     err = refused(tmp_path / "nomap.pdf")
     assert err.kind == "garbled" and "깨져" in err.message_ko
+
+
+def test_a_text_layer_is_garbled_only_when_it_reads_as_glyph_numbers():
+    from workbench.intake.textlayer import garbled
+
+    contents = "Contents\n1 Introduction . . . . . . . . . . . . 5\n2 Method ........................ 9"
+    korean = "목 차\n1. 사업 개요 ···················· 3\n※ 주요 제품: 「수소 센서」 (□ 양산, ■ 개발)"
+    glyphs = "\x01\x02\x03!\"#$%&'()*+,\x04-./0123|4567|899:;<=>\x08|?@A6BCDE|FGHIJK"
+    assert not garbled(contents) and not garbled(korean) and garbled(glyphs)
+    assert not garbled(korean + " " + glyphs)  # text with this much Hangul was read, whatever else it holds
 
 
 def test_corrupt_hwp_is_refused(documents, tmp_path):

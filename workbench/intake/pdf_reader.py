@@ -3,38 +3,18 @@ dropped, table rows kept as cells (columns are runs of two or more spaces in pyp
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from pathlib import Path
 
 from workbench.intake.document import Paragraph, numbered
 from workbench.intake.errors import IntakeError
+from workbench.intake.textlayer import garbled
 
 # Fewer visible characters per page than this on average: a scan, not a text document.
 MIN_CHARS_PER_PAGE = 20
 SENTENCE_END = re.compile(r"[.!?。]$")
 BULLET = re.compile(r"^([□■○●◦•▶▪\-–·※]|\d{1,2}[.)]|[가-하][.)]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.)\s*")
 COLUMN_GAP = re.compile(r"\s{3,}")
-# A font without a Unicode map gives glyph numbers, read as control characters, runs of ASCII punctuation or letters
-# of other scripts. Share of such characters: generated documents ≤ 0.12 and the text of public Hancom documents
-# ≤ 0.18, generated PDFs with their ToUnicode maps removed ≥ 0.49 (docs/app.md).
-MAX_UNUSUAL = 0.35
-
-
-def _usual_letter(c: str) -> bool:
-    o = ord(c)
-    return (c.isascii() or 0xAC00 <= o <= 0xD7A3 or 0x1100 <= o <= 0x11FF or 0x3130 <= o <= 0x318F  # Hangul
-            or 0x4E00 <= o <= 0x9FFF or 0xC0 <= o <= 0xFF)  # Hanja, accented Latin
-
-
-def unusual_share(text: str) -> float:
-    """Share of the visible characters that are not letters of Korean or Western text, digits or marks: control
-    and format characters, punctuation and symbols, letters of other scripts."""
-    visible = [c for c in text if not c.isspace()]
-    unusual = sum(unicodedata.category(c)[0] in "CPS" or (c.isalpha() and not _usual_letter(c)) for c in visible)
-    return unusual / max(len(visible), 1)
-
-
 def _layout_lines(text: str) -> list[str]:
     # NUL: pypdf decodes 2-byte codes of an embedded (non-Identity) CMap byte by byte; the NULs carry nothing
     return [line.replace("\x00", "").rstrip() for line in text.split("\n")]
@@ -79,7 +59,6 @@ class PdfReader:
 
     def read(self, path: Path) -> tuple[list[Paragraph], int | None]:
         from pypdf import PdfReader as _Pdf
-        from pypdf.errors import PdfReadError
 
         try:
             pdf = _Pdf(path)
@@ -88,17 +67,18 @@ class PdfReader:
             pages = [_layout_lines(p.extract_text(extraction_mode="layout")) for p in pdf.pages]
         except IntakeError:
             raise
-        except (PdfReadError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # any failure of the parser on an uploaded file: on 969 public PDFs pypdf raised
+            # PdfReadError, LimitReachedError, DeprecationError, AttributeError … besides the ValueErrors
             if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
                 raise IntakeError("encrypted", "암호가 걸린 PDF입니다. 암호를 해제한 파일을 올려 주세요.") from exc
-            raise IntakeError("corrupt", "PDF 파일이 손상되어 읽을 수 없습니다.", str(exc)) from exc
+            raise IntakeError("corrupt", "PDF 파일이 손상되어 읽을 수 없습니다.", f"{type(exc).__name__}: {exc}") from exc
         visible = sum(len("".join(ln.split())) for lines in pages for ln in lines)
         if visible < MIN_CHARS_PER_PAGE * max(len(pages), 1):
             raise IntakeError("scanned", "텍스트가 없는 스캔 PDF입니다. 글자를 인식(OCR)한 PDF나 원본 문서(HWP·DOCX)를 "
                                          "올려 주세요.")
-        if unusual_share("".join(ln for lines in pages for ln in lines)) > MAX_UNUSUAL:
-            raise IntakeError("garbled", "PDF의 글자 정보가 깨져 있어 읽을 수 없습니다(글꼴에 글자 대응표가 없는 PDF). "
-                                         "원본 문서(HWP·DOCX)나 다른 프로그램으로 저장한 PDF를 올려 주세요.")
+        if garbled("".join(ln for lines in pages for ln in lines)):
+            raise IntakeError("garbled", "PDF의 글자 정보가 깨져 있어 한글·영문을 읽을 수 없습니다(글꼴에 글자 대응표가 "
+                                         "없는 PDF). 원본 문서(HWP·DOCX)나 다른 프로그램으로 저장한 PDF를 올려 주세요.")
         running = _running(pages)
         blocks = [b for i, lines in enumerate(pages, start=1) for b in _page_blocks(lines, i, running)]
         return numbered(blocks), len(pages)
