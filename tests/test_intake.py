@@ -242,6 +242,38 @@ def test_corrupt_hwp_is_refused(documents, tmp_path):
     assert err.kind == "corrupt" and "손상" in err.message_ko
 
 
+@pytest.mark.parametrize("fmt, member", [("docx", "word/document.xml"), ("hwpx", "Contents/section0.xml")])
+def test_a_damaged_zip_member_is_a_corrupt_file(documents, tmp_path, fmt, member):
+    """Bytes flipped inside the compressed text (zipfile then raised zlib.error, not BadZipFile)."""
+    path = next(d[2] for d in documents if d[2].suffix == f".{fmt}")
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 10:start + 40] = bytes(range(30))
+    (tmp_path / f"damaged.{fmt}").write_bytes(bytes(data))
+    err = refused(tmp_path / f"damaged.{fmt}")
+    assert err.kind == "corrupt" and "손상" in err.message_ko
+
+
+def test_damaged_files_are_read_or_refused_never_a_crash(documents, tmp_path):
+    """Seeded mutations of each format (cut short, bytes flipped or zeroed): every one is read or refused."""
+    import random
+
+    rng = random.Random(0)
+    for _, _, path in documents[:4]:
+        good = path.read_bytes()
+        for k in range(20):
+            data = bytearray(good[: rng.randrange(1, len(good))] if k % 3 == 0 else good)
+            for _ in range(0 if k % 3 == 0 else rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256) if k % 3 == 1 else 0
+            (tmp_path / path.name).write_bytes(bytes(data))
+            try:
+                read_document(tmp_path / path.name)
+            except IntakeError as err:
+                assert err.message_ko
+
+
 def test_other_ole_files_and_password_hwp_are_named(tmp_path):
     (tmp_path / "old.hwp").write_bytes(compound_file({("WordDocument",): b"x" * 600}))
     assert refused(tmp_path / "old.hwp").kind == "mismatch"

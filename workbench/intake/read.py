@@ -34,11 +34,17 @@ def read_document(path: str | Path, name: str | None = None) -> Document:
     ext = Path(name).suffix.lower().lstrip(".")
     if ext not in READERS:
         raise IntakeError("unsupported", f"지원하지 않는 파일 형식(.{ext or '?'})입니다. {SUPPORTED_KO} 파일을 올려 주세요.")
-    actual = sniff(path)
-    if actual != ext:
-        raise IntakeError("mismatch", f"파일 내용이 확장자(.{ext})와 맞지 않습니다: 실제로는 "
-                                      f"{NAMES_KO.get(actual, actual)}입니다. 원본 파일을 올려 주세요.")
-    paragraphs, pages = READERS[ext].read(path)
+    try:
+        actual = sniff(path)
+        if actual != ext:
+            raise IntakeError("mismatch", f"파일 내용이 확장자(.{ext})와 맞지 않습니다: 실제로는 "
+                                          f"{NAMES_KO.get(actual, actual)}입니다. 원본 파일을 올려 주세요.")
+        paragraphs, pages = READERS[ext].read(path)
+    except IntakeError:
+        raise
+    except Exception as exc:  # any other failure on an uploaded file (damaged zips raised zlib, EOF, OS errors …)
+        raise IntakeError("corrupt", f"{NAMES_KO[ext]} 파일이 손상되어 읽을 수 없습니다.",
+                          f"{type(exc).__name__}: {exc}") from exc
     if not paragraphs:
         raise IntakeError("empty", "문서에서 읽을 수 있는 글자가 없습니다.")
     return Document(name, ext, paragraphs, pages)
