@@ -274,6 +274,18 @@ def test_damaged_files_are_read_or_refused_never_a_crash(documents, tmp_path):
                 assert err.message_ko
 
 
+def test_a_docx_that_unpacks_beyond_the_limit_is_refused_before_loading(documents, tmp_path, monkeypatch):
+    import workbench.intake.docx_reader as docx_reader
+
+    monkeypatch.setattr(docx_reader, "MAX_UNPACKED", 2**20)
+    path = tmp_path / "bomb.docx"
+    path.write_bytes(next(d[2] for d in documents if d[2].suffix == ".docx").read_bytes())
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("word/media/filler.bin", bytes(2 * 2**20))  # 2 MB of zeros, a few KB packed
+    err = refused(path)
+    assert err.kind == "too_large" and "압축을 풀면" in err.message_ko
+
+
 def test_other_ole_files_and_password_hwp_are_named(tmp_path):
     (tmp_path / "old.hwp").write_bytes(compound_file({("WordDocument",): b"x" * 600}))
     assert refused(tmp_path / "old.hwp").kind == "mismatch"
