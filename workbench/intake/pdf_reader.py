@@ -15,6 +15,8 @@ MIN_CHARS_PER_PAGE = 20
 SENTENCE_END = re.compile(r"[.!?。]$")
 BULLET = re.compile(r"^([□■○●◦•▶▪\-–·※]|\d{1,2}[.)]|[가-하][.)]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.)\s*")
 COLUMN_GAP = re.compile(r"\s{3,}")
+
+
 def _layout_lines(text: str) -> list[str]:
     # NUL: pypdf decodes 2-byte codes of an embedded (non-Identity) CMap byte by byte; the NULs carry nothing
     return [line.replace("\x00", "").rstrip() for line in text.split("\n")]
