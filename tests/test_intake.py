@@ -288,7 +288,14 @@ def test_a_docx_that_unpacks_beyond_the_limit_is_refused_before_loading(document
 
 def test_other_ole_files_and_password_hwp_are_named(tmp_path):
     (tmp_path / "old.hwp").write_bytes(compound_file({("WordDocument",): b"x" * 600}))
-    assert refused(tmp_path / "old.hwp").kind == "mismatch"
+    err = refused(tmp_path / "old.hwp")
+    assert err.kind == "mismatch" and "구형 Office(OLE)" in err.message_ko
+    locked = compound_file({("EncryptionInfo",): b"\x04\x00\x04\x00" + b"x" * 200, ("EncryptedPackage",): b"y" * 5000})
+    (tmp_path / "locked.docx").write_bytes(locked)  # a password-protected Word file is an OLE container
+    err = refused(tmp_path / "locked.docx")
+    assert err.kind == "encrypted" and "Word(DOCX)" in err.message_ko
+    (tmp_path / "locked.pdf").write_bytes(locked)
+    assert "암호가 걸린 Office" in refused(tmp_path / "locked.pdf").message_ko
     header = b"HWP Document File".ljust(32, b"\0") + (0x05000300).to_bytes(4, "little") + (3).to_bytes(4, "little")
     (tmp_path / "locked.hwp").write_bytes(compound_file({("FileHeader",): header.ljust(256, b"\0")}))
     assert refused(tmp_path / "locked.hwp").kind == "encrypted"

@@ -36,6 +36,8 @@ def read_document(path: str | Path, name: str | None = None) -> Document:
         raise IntakeError("unsupported", f"지원하지 않는 파일 형식(.{ext or '?'})입니다. {SUPPORTED_KO} 파일을 올려 주세요.")
     try:
         actual = sniff(path)
+        if actual == "ooxml_encrypted" and ext == "docx":
+            raise IntakeError("encrypted", "암호가 걸린 Word(DOCX) 파일입니다. 암호를 해제한 파일을 올려 주세요.")
         if actual != ext:
             raise IntakeError("mismatch", f"파일 내용이 확장자(.{ext})와 맞지 않습니다: 실제로는 "
                                           f"{NAMES_KO.get(actual, actual)}입니다. 원본 파일을 올려 주세요.")
