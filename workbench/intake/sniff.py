@@ -7,14 +7,14 @@ from pathlib import Path
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 NAMES_KO = {"pdf": "PDF", "docx": "Word(DOCX)", "hwpx": "한글(HWPX)", "hwp": "한글(HWP)", "ole": "구형 Office(OLE) 문서",
-            "ooxml_encrypted": "암호가 걸린 Office(Word·Excel·PowerPoint) 문서", "zip": "ZIP 압축 파일", "png": "PNG 이미지", "jpeg": "JPEG 이미지", "text": "텍스트 파일", "unknown": "알 수 없는 형식"}
+            "ooxml_encrypted": "암호가 걸린 Office(Word·Excel·PowerPoint) 문서", "zip": "ZIP 압축 파일",
+            "png": "PNG 이미지", "jpeg": "JPEG 이미지", "text": "텍스트 파일", "unknown": "알 수 없는 형식"}
 
 
 def sniff(path: Path) -> str:
     """'pdf', 'docx', 'hwpx', 'hwp' (an OLE file with HWP's FileHeader; the reader checks the rest),
     'ooxml_encrypted' (a password-protected DOCX/XLSX/PPTX: an OLE file holding the encrypted package), 'ole', 'zip',
-    'png', 'jpeg',
-    'text' or 'unknown'."""
+    'png', 'jpeg', 'text' or 'unknown'."""
     with open(path, "rb") as fh:
         head = fh.read(1024)
     if b"%PDF-" in head:  # the spec allows junk before the header; readers look in the first 1 KiB
