@@ -108,9 +108,7 @@ class HwpReader:
 
         corrupt = "한글(HWP) 파일이 손상되어 읽을 수 없습니다."
         try:
-            with olefile.OleFileIO(str(path)) as ole:
-                if not ole.exists("FileHeader"):
-                    raise IntakeError("mismatch", "한글(HWP) 파일이 아닙니다: 다른 프로그램의 OLE 문서(예: 구형 DOC·XLS)입니다.")
+            with olefile.OleFileIO(str(path)) as ole:  # sniffed as HWP: it holds a FileHeader (read.py)
                 header = ole.openstream("FileHeader").read()
                 if not header.startswith(SIGNATURE) or len(header) < 40:
                     raise IntakeError("corrupt", corrupt, "bad FileHeader")

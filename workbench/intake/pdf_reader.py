@@ -69,11 +69,10 @@ class PdfReader:
             pages = [_layout_lines(p.extract_text(extraction_mode="layout")) for p in pdf.pages]
         except IntakeError:
             raise
-        except Exception as exc:  # any failure of the parser on an uploaded file: on 969 public PDFs pypdf raised
-            # PdfReadError, LimitReachedError, DeprecationError, AttributeError … besides the ValueErrors
+        except Exception as exc:  # a parser failure about encryption; any other is 'corrupt' (read.py)
             if "decrypt" in str(exc).lower() or "encrypt" in str(exc).lower():
                 raise IntakeError("encrypted", "암호가 걸린 PDF입니다. 암호를 해제한 파일을 올려 주세요.") from exc
-            raise IntakeError("corrupt", "PDF 파일이 손상되어 읽을 수 없습니다.", f"{type(exc).__name__}: {exc}") from exc
+            raise
         visible = sum(len("".join(ln.split())) for lines in pages for ln in lines)
         if visible < MIN_CHARS_PER_PAGE * max(len(pages), 1):
             raise IntakeError("scanned", "텍스트가 없는 스캔 PDF입니다. 글자를 인식(OCR)한 PDF나 원본 문서(HWP·DOCX)를 "
