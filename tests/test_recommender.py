@@ -171,9 +171,11 @@ def test_each_evidence_profile_has_its_own_fusion(fitted, history):
     no_codes = dataclasses.replace(full, ksic_code="", nst_code="")
     short = CompanyRecord(main_product=full.main_product, industry_name=full.industry_name)
     assert set(fitted.fusions_) == {"full", "no_codes", "short"} and fitted.fusion_ is fitted.fusions_["full"]
-    # short inputs keep the no_codes weights, with the temperature scale and floor chosen on real companies
+    # short inputs keep the no_codes weights but the lexical one, scaled down, with the temperature scale and floor
+    # chosen on real companies
     nc, sh = fitted.fusions_["no_codes"], fitted.fusions_["short"]
-    assert sh.weights == nc.weights
+    assert 0 < fitted.short_lexical_scale < 1 and sh.weight("lexical") > 0
+    assert sh.weights == {n: w * (fitted.short_lexical_scale if n == "lexical" else 1) for n, w in nc.weights.items()}
     assert sh.temperature == pytest.approx(nc.temperature * fitted.short_temperature_scale)
     assert sh.floor == fitted.short_floor and fitted.short_temperature_scale > 1
     for record, profile in ((full, "full"), (no_codes, "no_codes"), (short, "short")):

@@ -213,7 +213,8 @@ def evaluate_cmd(train: Path = typer.Option(SYNTH_DIR / "synthetic_train.csv"),
 def calibrate_realtext_cmd(model: Path | None = typer.Option(None, help="trained model (default: newest of --encoder)"),
                            encoder: str = typer.Option(DEFAULT_ENCODER),
                            folds: int = typer.Option(5, help="cross-validation folds")) -> None:
-    """Choose the short-input temperature scale and floor on real listed companies (K-fold CV); prints figures."""
+    """Choose the short-input lexical weight scale, temperature scale and floor on real listed companies (K-fold
+    CV); prints figures."""
     import json
 
     from workbench.realtext_calibration import calibrate
@@ -222,8 +223,8 @@ def calibrate_realtext_cmd(model: Path | None = typer.Option(None, help="trained
 
     result = calibrate(Recommender.load(model or latest_model_dir(encoder=encoder)), folds=folds)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=1))
-    typer.echo(f"chosen on all {result['n']} companies: SHORT_TEMPERATURE_SCALE = {result['scale']:.2f}, "
-               f"SHORT_FLOOR = {result['floor']:.3f}")
+    typer.echo(f"chosen on all {result['n']} companies: SHORT_LEXICAL_SCALE = {result['lexical_scale']}, "
+               f"SHORT_TEMPERATURE_SCALE = {result['scale']:.2f}, SHORT_FLOOR = {result['floor']:.3f}")
 
 
 @app.command("bench")

@@ -41,10 +41,12 @@ FORMAT_VERSION = 6
 READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 ENCODER_SUBDIR = "encoder"
 TOP_K = 3
-# Real listed companies (업종명 + 주요제품, weak labels; shared/realtext): the short profile's temperature scale
-# and floor, chosen by `workbench calibrate-realtext` (5-fold cross-validation there; docs/recommender.md)
-SHORT_TEMPERATURE_SCALE = 2.2
-SHORT_FLOOR = 0.02
+# Real listed companies (업종명 + 주요제품, weak labels; shared/realtext): the short profile's lexical weight scale,
+# temperature scale and floor, chosen by `workbench calibrate-realtext` (5-fold cross-validation there;
+# docs/recommender.md)
+SHORT_LEXICAL_SCALE = 0.2
+SHORT_TEMPERATURE_SCALE = 1.43
+SHORT_FLOOR = 0.0
 NOT_SAVED_PARAMS = ("encoder", "revision", "show_progress")  # in the manifest elsewhere, or not a model setting
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
 
@@ -72,7 +74,7 @@ class Recommender(BaseEstimator):
                  review_margin: float = 0.15, n_keywords: int = 5, tune_encoder: bool = True,
                  tune_epochs: float = 1.0, tune_records_per_item: int = 24,
                  short_temperature_scale: float = SHORT_TEMPERATURE_SCALE, short_floor: float = SHORT_FLOOR,
-                 random_state: int = 0, show_progress: bool = False):
+                 short_lexical_scale: float = SHORT_LEXICAL_SCALE, random_state: int = 0, show_progress: bool = False):
         self.encoder = encoder
         self.head_backend = head_backend
         self.revision = revision
@@ -87,6 +89,7 @@ class Recommender(BaseEstimator):
         self.tune_records_per_item = tune_records_per_item
         self.short_temperature_scale = short_temperature_scale
         self.short_floor = short_floor
+        self.short_lexical_scale = short_lexical_scale
         self.random_state = random_state
         self.show_progress = show_progress
 
@@ -143,7 +146,7 @@ class Recommender(BaseEstimator):
 
     def short_fusion(self, no_codes: Fusion) -> Fusion:
         """The ``short`` profile's fusion from the ``no_codes`` one (see ``training.short_fusion``)."""
-        return short_fusion(no_codes, self.short_temperature_scale, self.short_floor)
+        return short_fusion(no_codes, self.short_temperature_scale, self.short_floor, self.short_lexical_scale)
 
     def compose(self, record: CompanyRecord) -> ComposedText:
         """The text the model reads for ``record`` (fields joined; ``locate`` maps offsets back to fields)."""
@@ -329,7 +332,10 @@ class Recommender(BaseEstimator):
         if m.get("format_version") not in READABLE_VERSIONS:
             raise ValueError(f"{folder}: model format {m.get('format_version')} is not supported "
                              f"(this version reads {READABLE_VERSIONS}); retrain with `workbench train`")
-        self = cls(encoder=m["encoder"], revision=m["taxonomy_revision"], **m["params"])
+        params = dict(m["params"])
+        if "short" in m.get("fusions", {}):  # its saved short fusion predates the lexical scale when the key is absent
+            params.setdefault("short_lexical_scale", 1.0)
+        self = cls(encoder=m["encoder"], revision=m["taxonomy_revision"], **params)
         if m.get("encoder_dir"):
             self._encoder = get_encoder(m["encoder"], tuned=(folder / m["encoder_dir"], m["encoder_id"]))
         self.tuning_ = m.get("tuning")

@@ -16,6 +16,7 @@ from workbench.config import TUNED_DIR
 from workbench.encoders import TUNABLE, Encoder, get_encoder
 from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
 from workbench.recommend.parts import PARTS, Batch, ScorePart, TrainingData
+from workbench.recommend.parts.lexical import LexicalPart
 from workbench.recommend.profiles import profile_view
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion
 from workbench.recommend.text import compose, has_text
@@ -41,14 +42,17 @@ def score(parts: dict[str, ScorePart], batch: Batch) -> ScoreParts:
     return ScoreParts({name: part.scores(batch) for name, part in parts.items()})
 
 
-def short_fusion(no_codes: Fusion, temperature_scale: float, floor: float) -> Fusion:
-    """The fusion of ``short`` records (업종명/주요제품 only): the weights of ``no_codes``, with the temperature
-    scale and the floor chosen on real listed companies (``realtext_calibration``).
-    Synthetic validation cannot calibrate it: its short texts share the training phrasing, so a fusion fitted
-    there is sure of itself exactly where real companies are not (measured: mean confidence 0.73 against
-    weak-label hit@1 0.29)."""
-    return dataclasses.replace(no_codes, weights=dict(no_codes.weights),
-                               temperature=no_codes.temperature * temperature_scale, floor=floor)
+def short_fusion(no_codes: Fusion, temperature_scale: float, floor: float, lexical_scale: float) -> Fusion:
+    """The fusion of ``short`` records (업종명/주요제품 only): the weights of ``no_codes`` with the lexical part's
+    weight scaled, and the temperature scale and the floor, all three chosen on real listed companies
+    (``realtext_calibration``). Synthetic validation cannot calibrate it: its short texts share the training
+    phrasing, so a fusion fitted there is sure of itself exactly where real companies are not (measured: mean
+    confidence 0.73 against weak-label hit@1 0.29). The lexical weight comes from texts of several sentences; a
+    product list of a few words has a TF-IDF vector of few n-grams, whose cosine to a definition one shared word
+    can make large ('통합보안솔루션' → 통합환경관리서비스)."""
+    weights = {name: w * (lexical_scale if name == LexicalPart.name else 1.0) for name, w in no_codes.weights.items()}
+    return dataclasses.replace(no_codes, weights=weights, temperature=no_codes.temperature * temperature_scale,
+                               floor=floor)
 
 
 class Trainer:
@@ -97,7 +101,8 @@ class Trainer:
                                          prefer_low)
                 best = (key, float(C), {"full": fusion, "no_codes": no_codes})
         _, C_best, fusions = best
-        fusions["short"] = short_fusion(fusions["no_codes"], p["short_temperature_scale"], p["short_floor"])
+        fusions["short"] = short_fusion(fusions["no_codes"], p["short_temperature_scale"], p["short_floor"],
+                                        p["short_lexical_scale"])
         data_hash = hashlib.sha256("\n".join(
             f"{t}\t{r.ksic_code}\t{r.nst_code}\t{r.item_code}" for t, r in zip(texts, records)).encode()).hexdigest()
         return Trained(items, encoder, tuning, fit_parts(every, C_best), fusions, C_best, data_hash)
