@@ -22,6 +22,7 @@ from workbench.intake.testdocs.cfb import compound_file
 from workbench.intake.testdocs.content import SpecBuilder
 from workbench.intake.testdocs.write import FORMATS, WORDINGS, write_document
 from workbench.schema.ingest import read_records
+from workbench.schema.record import CompanyRecord
 
 
 @pytest.fixture(scope="module")
@@ -351,7 +352,20 @@ def test_intake_bench_compares_proposed_with_typed_fields(fitted, records):
     for f in r["formats"].values():
         assert 0 <= f["same_top1_as_typed"] <= 1 and f["refused"] == 0
         assert f["same_as_typed"]["main_product"] == 1.0  # the generated documents state it in every format
-    assert "20-page PDF" in format_report(r)
+        assert 0 <= f["codes_typed"]["same_top1_as_typed"] <= 1
+    assert "20-page PDF" in format_report(r) and "typed by the examiner" in format_report(r)
+
+
+def test_codes_the_document_lacks_are_typed_and_stated_ones_kept():
+    from workbench.intake.bench import with_typed_codes
+
+    typed = CompanyRecord(ksic_code="26299", industry_name="그 외 기타 전자부품 제조업", nst_code="EE0101",
+                          main_product="센서")
+    no_codes = with_typed_codes(CompanyRecord(main_product="가스 센서"), typed)
+    assert (no_codes.main_product, no_codes.ksic_code, no_codes.industry_name, no_codes.nst_code) == \
+        ("가스 센서", "26299", "그 외 기타 전자부품 제조업", "EE0101")
+    stated = with_typed_codes(CompanyRecord(main_product="가스 센서", ksic_code="27112", industry_name="X"), typed)
+    assert (stated.ksic_code, stated.industry_name, stated.nst_code) == ("27112", "X", "EE0101")
 
 
 def test_intake_bench_refuses_an_unknown_wording():
