@@ -416,6 +416,7 @@ def test_document_upload_proposes_fields_edit_classify_and_save(page: Any, store
         expect(product).to_contain_text("현재 입력값: 수소 센서 (심사역 입력)")
         expect(page.locator('.proposal[data-field="tech_project"] .where').first).to_contain_text("p.")
         expect(page.locator('.proposal[data-field="nst_code"]')).to_have_count(0)  # not stated: not proposed
+        expect(page.locator(".intake-missing-codes")).to_contain_text("문서에 기술분류가 없습니다")  # asked for instead
         expect(page.locator(".intake-apply-main_product button")).to_have_text("입력값 바꾸기")
 
         page.locator(".intake-apply-all button").click()  # fills blank fields only
@@ -432,6 +433,7 @@ def test_document_upload_proposes_fields_edit_classify_and_save(page: Any, store
         expect(page.locator(".field-main_product textarea")).to_have_value(record.main_product)
         edited = record.tech_project + " (2단계)"
         fill_form(page, {"tech_project": edited, "nst_code": "EE0101"})
+        expect(page.locator(".intake-missing-codes")).not_to_contain_text("기술분류")
         click_classify(page)
         page.locator(".rec-card").nth(2).wait_for(state="visible")
         page.locator(".decision-input label").filter(has_text="1순위 채택").click()

@@ -3,6 +3,7 @@ left behind), proposals applied only as the examiner asks, refusals that keep th
 and SHA-256 saved with the judgment (and exported). ``tests/test_ui_browser.py`` drives the same in Chromium."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 from pathlib import Path
@@ -19,7 +20,7 @@ from workbench.intake.testdocs.write import write_document
 from workbench.schema.record import CompanyRecord
 from workbench.store import JudgmentStore, NewJudgment
 from workbench.store.export import export_csv
-from workbench.ui.intake import DocumentDropper, IntakeView, field_html
+from workbench.ui.intake import DocumentDropper, IntakeView, field_html, missing_codes_html
 from workbench.ui.intake_state import CHUNK_BYTES, ChunkedUpload, IntakeState
 from workbench.ui.state import ExaminerState, FormState
 from workbench.ui.views import judgment_html
@@ -211,6 +212,20 @@ def test_a_proposal_from_the_fallback_tells_the_examiner_to_check_it(tmp_path: P
     intake.receive("plan.hwp", plan)
     html = field_html(intake.proposal, "", "main_product")
     assert "품목 정의와 가장 가까운 본문 문장 (단원을 찾지 못함)" in html and "문단 " in html
+
+
+def test_codes_the_document_does_not_state_are_asked_for_until_typed(docx: bytes) -> None:
+    intake = IntakeState(form=FormState())
+    view = IntakeView(intake=intake)
+    assert missing_codes_html(None, "", "") == "" and view.missing_codes.object == ""
+    intake.receive("plan.docx", docx)  # states 업종코드, not 기술분류
+    assert "ksic_code" in intake.proposal.fields and "nst_code" not in intake.proposal.fields
+    assert "문서에 기술분류가 없습니다" in view.missing_codes.object
+    intake.form.nst_code = "EE0101"
+    assert view.missing_codes.object == ""
+    without = dataclasses.replace(intake.proposal, fields={})
+    assert "업종코드·기술분류가 없습니다" in missing_codes_html(without, " ", "")
+    assert "기술분류" not in missing_codes_html(without, "", "EE0101")
 
 
 def test_the_view_shows_a_row_and_a_button_per_proposed_field(docx: bytes) -> None:

@@ -97,6 +97,23 @@ def document_html(proposal: Proposal | None, document: tuple[str, str] | None) -
             "제안과 근거를 확인하고 필요한 항목만 적용한 뒤 고쳐서 판별하세요.</span></div>")
 
 
+CODES_KO = {"ksic_code": "업종코드", "nst_code": "기술분류"}
+
+
+def missing_codes_html(proposal: Proposal | None, ksic_code: str, nst_code: str) -> str:
+    """A notice naming 업종코드 / 기술분류 when the document does not state it and the form holds none: the examiner
+    should type it (on generated documents the missing codes were the whole gap to the typed fields' 1순위;
+    docs/app.md). '' otherwise."""
+    if proposal is None:
+        return ""
+    current = {"ksic_code": ksic_code, "nst_code": nst_code}
+    missing = [ko for name, ko in CODES_KO.items() if name not in proposal.fields and not (current[name] or "").strip()]
+    if not missing:
+        return ""
+    return alert_html(f"문서에 {'·'.join(missing)}가 없습니다. 기업 정보에서 확인해 직접 입력하면 판별이 더 "
+                      "정확해집니다.", "warning")
+
+
 LIMITS_KO = (f"{SUPPORTED_KO} · 한 파일 {MAX_BYTES // 2**20} MB 이하 · 암호가 걸린 문서와 글자 없이 스캔한 PDF는 읽을 수 "
              "없습니다. 파일은 분석에만 쓰고 보관하지 않습니다.")
 
@@ -162,6 +179,8 @@ class IntakeView(pn.viewable.Viewer):
         self.message = _pane(pn.bind(alert_html, s.param.message, "info"), visible=pn.bind(bool, s.param.message),
                              css_classes=["intake-message"])
         self.rows = [self._row(name) for name in FIELDS]
+        self.missing_codes = _pane(pn.bind(missing_codes_html, s.param.proposal, form.param.ksic_code,
+                                           form.param.nst_code), css_classes=["intake-missing-codes"])
         self.spinner = pn.indicators.LoadingSpinner(value=s.param.reading, visible=s.param.reading, size=24,
                                                     align="center")
 
@@ -192,6 +211,6 @@ class IntakeView(pn.viewable.Viewer):
         return pn.Card(
             pn.Row(self.dropper, self.spinner, sizing_mode="stretch_width"), self.limits, self.error,
             pn.Row(self.document, self.remove_button, sizing_mode="stretch_width"),
-            *self.rows, pn.Row(self.apply_all), self.message,
+            *self.rows, self.missing_codes, pn.Row(self.apply_all), self.message,
             title="문서로 입력 (사업계획서 · 기술설명서 · 제품소개서, 선택)", collapsible=True,
             sizing_mode="stretch_width", css_classes=["intake-card"])
