@@ -123,6 +123,7 @@ def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, v
     for part in ("codes", "lexical"):
         if part not in dropped:
             manifest[part] = states[part]
+    manifest["params"].pop("short_lexical_scale")  # saved before the short profile had a lexical scale
     path.write_text(json.dumps({**manifest, "format_version": version}), encoding="utf-8")
     old = Recommender.load(tmp_path / "m")
     parts, old_parts = fitted.score_parts(test[:20]), old.score_parts(test[:20])
@@ -133,7 +134,8 @@ def test_models_saved_before_later_parts_still_load(fitted, history, tmp_path, v
     as_saved = Fusion({n: 0.0 if n in dropped else w for n, w in fitted.fusion_.weights.items()},
                       fitted.fusion_.temperature, 0.0 if "codes" in dropped else fitted.fusion_.floor)
     np.testing.assert_allclose(old.score_parts(test[:20])["head"], parts["head"], atol=1e-5)
-    if version == 5:
+    if version == 5:  # the saved short fusion is kept, and its lexical weight was the no_codes one then
+        assert old.short_lexical_scale == 1.0 and old.fusions_["short"] == fitted.fusions_["short"]
         np.testing.assert_allclose(old.predict_proba(test[:20]), fitted.predict_proba(test[:20]), atol=1e-6)
     else:  # one fusion for every record before format 5
         np.testing.assert_allclose(old.fusion_.proba(old_parts), as_saved.proba(parts), atol=1e-5)
