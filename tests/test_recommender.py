@@ -167,6 +167,16 @@ def test_overlong_or_control_text_is_refused_before_any_work(fitted):
         fitted.recommend(CompanyRecord(main_product="드론\x0b"))
 
 
+def test_wording_that_shares_nothing_with_the_criteria_is_named_among_the_review_reasons(fitted, history):
+    _, test = history
+    reason = "품목 정의와 겹치는 표현이 거의 없음"
+    odd = fitted.recommend(CompanyRecord(main_product="쀍쁗 뛟꿿"))  # n-grams of no definition: lexical cosine 0
+    assert odd.review_required and any(reason in r for r in odd.review_reasons)
+    assert not any(reason in r for r in fitted.recommend(test[0]).review_reasons)
+    sure = np.eye(len(fitted.items_))[0]  # it explains a flag, never raises one
+    assert fitted.presenter().review_reasons(sure, test[0], lexical_best=0.0) == []
+
+
 def test_each_evidence_profile_has_its_own_fusion(fitted, history):
     _, test = history
     full = test[0]

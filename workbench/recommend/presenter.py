@@ -17,14 +17,22 @@ from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.model import Taxonomy
 
 
+# Best lexical cosine (1–3-character n-grams) with any item definition below which the wording shares almost nothing
+# with the criteria: 3.7% of the real dev companies (none with a labelled item at 1순위, mean confidence 0.17),
+# 4.8% of synthetic records as a listing shows them, none of the full synthetic records (docs/recommender.md)
+LOW_OVERLAP = 0.05
+
+
 class Presenter:
     """Builds :class:`Recommendation` objects for one fitted model."""
 
     def __init__(self, taxonomy: Taxonomy, items: list[str], knn: KnnPart, n_keywords: int,
-                 review_threshold: float, review_margin: float, model_id: str, encoder_id: str):
+                 review_threshold: float, review_margin: float, model_id: str, encoder_id: str,
+                 lexical: bool = True):
+        """``lexical``: the model has a fitted lexical part (models saved before it score 0 there)."""
         self.taxonomy, self.items, self.knn, self.n_keywords = taxonomy, items, knn, n_keywords
         self.review_threshold, self.review_margin = review_threshold, review_margin
-        self.model_id, self.encoder_id = model_id, encoder_id
+        self.model_id, self.encoder_id, self.lexical = model_id, encoder_id, lexical
 
     def present(self, record: CompanyRecord, composed: ComposedText, p: np.ndarray, top: np.ndarray,
                 scores: ScoreParts, attribution: Attribution, neighbours: tuple[np.ndarray, np.ndarray]) -> Recommendation:
@@ -47,14 +55,16 @@ class Presenter:
                                              float(scores["definition"][c]), rank),
                 keywords=keywords, precedents=precedents,
                 scores={name: round(float(z[c]), 4) for name, z in scores.items()}))
-        reasons = self.review_reasons(p, record)
+        reasons = self.review_reasons(p, record, float(scores["lexical"].max()) if self.lexical else None)
         return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
                               warnings=principle_warnings(record), proposed_none=exclusion_proposal(record),
                               taxonomy_revision=self.taxonomy.revision, model_id=self.model_id,
                               encoder_id=self.encoder_id)
 
-    def review_reasons(self, p: np.ndarray, record: CompanyRecord) -> list[str]:
-        """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not)."""
+    def review_reasons(self, p: np.ndarray, record: CompanyRecord, lexical_best: float | None = None) -> list[str]:
+        """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not).
+        ``lexical_best``, the record's best lexical cosine with any item definition, explains a flag further when the
+        wording shares almost nothing with the criteria; it never raises one."""
         first, second = np.sort(p)[::-1][:2]
         reasons = []
         if first < self.review_threshold:
@@ -64,6 +74,8 @@ class Presenter:
         profile = evidence_profile(record)
         if reasons and profile != "full":
             reasons.append(f"입력 근거 부족({PROFILE_LABELS_KO[profile]}): 신뢰도를 그만큼 낮게 보정함")
+        if reasons and lexical_best is not None and lexical_best < LOW_OVERLAP:
+            reasons.append("품목 정의와 겹치는 표현이 거의 없음: 혁신성장 품목이 아니거나 제품 설명이 부족할 수 있음")
         return reasons
 
 

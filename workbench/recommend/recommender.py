@@ -191,7 +191,7 @@ class Recommender(BaseEstimator):
 
     def presenter(self) -> Presenter:
         return Presenter(self.taxonomy_, self.items_, self.parts_["knn"], self.n_keywords, self.review_threshold,
-                         self.review_margin, self.model_id_, self.encoder_.id)
+                         self.review_margin, self.model_id_, self.encoder_.id, self.fusion_.weight("lexical") > 0)
 
     def review_reasons(self, p: np.ndarray, record: CompanyRecord) -> list[str]:
         """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not)."""
