@@ -118,6 +118,20 @@ def test_realtext_section_reports_what_the_examiner_sees(fitted, dev_file):
         assert key in section
 
 
+def test_realtext_counts_the_companies_whose_wording_the_criteria_do_not_share(fitted, dev_file, tmp_path):
+    from workbench.evaluation import realtext_section
+
+    df = pd.read_csv(dev_file)
+    odd = df.iloc[:2].assign(main_products=["쀍쁗 뛟꿿", "꿿뛟 쀍"], industry_name="")
+    path = tmp_path / "dev.csv"
+    pd.concat([df, odd]).to_csv(path, index=False)
+    section = realtext_section(fitted, path)
+    shown = [any("품목 정의와 겹치는 표현이 거의 없음" in x for x in r.review_reasons)
+             for r in fitted.recommend_batch(load_realtext(path, fitted.taxonomy_).records)]
+    assert sum(shown) >= 2 and section["realtext_low_overlap_share"] == pytest.approx(np.mean(shown))
+    assert section["realtext_low_overlap_mean_confidence"] < 0.5
+
+
 def test_calibrate_realtext_fits_on_folds_and_reports_held_out_figures(fitted, dev_file):
     from workbench.realtext_calibration import calibrate
 

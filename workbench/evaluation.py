@@ -13,6 +13,7 @@ from workbench.config import DEFAULT_REVISION, SYNTH_DIR
 from workbench.encoders import get_encoder
 from workbench.encoders.base import encode_definitions
 from workbench.realtext import LOWER_BOUND_NOTE, REALTEXT, load_realtext, missing_realtext
+from workbench.recommend.presenter import LOW_OVERLAP
 from workbench.recommend.principles import exclusion_proposal
 from workbench.recommend.profiles import profile_view
 from workbench.recommend.recommender import Recommender
@@ -122,10 +123,16 @@ def realtext_section(rec: Recommender, path: Path = REALTEXT) -> dict:
     label_idx = [{index_of[c] for c in lab} for lab in data.labels]
     parts = rec.score(data.records)
     P = rec.proba(parts, data.records)
-    out = {"path": str(path), **realtext_metrics(P, rec.review_flags(P, data.records), label_idx)}
+    review = rec.review_flags(P, data.records)
+    out = {"path": str(path), **realtext_metrics(P, review, label_idx)}
     for name, z in (("definitions_only", parts["definition"]), ("zero_shot", zero_shot_scores(rec, data.records))):
         order = np.argsort(-z, axis=1)[:, :10]
         out.update({f"realtext_{name}_hit{k}": float(hits_at(order, label_idx, k).mean()) for k in (1, 3, 10)})
+    low = review & (parts["lexical"].max(axis=1) < LOW_OVERLAP)  # given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음"
+    hit1 = hits_at(np.argsort(-P, axis=1)[:, :1], label_idx, 1)
+    out.update({"realtext_low_overlap_share": float(low.mean()),
+                "realtext_low_overlap_hit1": float(hit1[low].mean()) if low.any() else None,
+                "realtext_low_overlap_mean_confidence": float(P[low].max(axis=1).mean()) if low.any() else None})
     return out
 
 
@@ -258,7 +265,10 @@ def realtext_markdown(rt: dict) -> list[str]:
             f"Mean top-1 confidence {rt['realtext_mean_confidence']:.3f} against hit@1 {rt['realtext_hit1']:.3f}: "
             f"over-confidence {rt['realtext_overconfidence']:+.3f}; ECE (10 bins) {rt['realtext_ece']:.3f}. "
             f"검토 필요 {rt['realtext_review_share']:.1%}: hit@1 unflagged {_share(rt['realtext_hit1_unflagged'])}, "
-            f"flagged {_share(rt['realtext_hit1_flagged'])}. Plot: realtext_reliability.png."]
+            f"flagged {_share(rt['realtext_hit1_flagged'])}. Plot: realtext_reliability.png.", "",
+            f"검토 사유 '품목 정의와 겹치는 표현이 거의 없음' (flagged, best lexical cosine with any item definition "
+            f"< {LOW_OVERLAP}): {rt['realtext_low_overlap_share']:.1%} of the companies, hit@1 "
+            f"{_share(rt['realtext_low_overlap_hit1'])}, mean confidence {_share(rt['realtext_low_overlap_mean_confidence'])}."]
 
 
 def _share(value: float | None) -> str:
