@@ -174,7 +174,7 @@ def test_wording_that_shares_nothing_with_the_criteria_is_named_among_the_review
     assert odd.review_required and any(reason in r for r in odd.review_reasons)
     assert not any(reason in r for r in fitted.recommend(test[0]).review_reasons)
     sure = np.eye(len(fitted.items_))[0]  # it explains a flag, never raises one
-    assert fitted.presenter().review_reasons(sure, test[0], lexical_best=0.0) == []
+    assert fitted.presenter().review_reasons(sure, test[0], unfamiliar=True) == []
 
 
 def test_each_evidence_profile_has_its_own_fusion(fitted, history):

@@ -128,9 +128,8 @@ def realtext_section(rec: Recommender, path: Path = REALTEXT) -> dict:
     for name, z in (("definitions_only", parts["definition"]), ("zero_shot", zero_shot_scores(rec, data.records))):
         order = np.argsort(-z, axis=1)[:, :10]
         out.update({f"realtext_{name}_hit{k}": float(hits_at(order, label_idx, k).mean()) for k in (1, 3, 10)})
-    # the companies given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음" (never by a model without a lexical part)
-    low = review & (parts["lexical"].max(axis=1) < LOW_OVERLAP) & rec.presenter().lexical
-    hit1 = hits_at(np.argsort(-P, axis=1)[:, :1], label_idx, 1)
+    low = review & rec.presenter().unfamiliar(parts["lexical"])  # given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음"
+    hit1 = hits_at(P.argmax(axis=1)[:, None], label_idx, 1)
     out.update({"realtext_low_overlap_share": float(low.mean()),
                 "realtext_low_overlap_hit1": float(hit1[low].mean()) if low.any() else None,
                 "realtext_low_overlap_mean_confidence": float(P[low].max(axis=1).mean()) if low.any() else None})

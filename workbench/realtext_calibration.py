@@ -30,6 +30,11 @@ def short_proba(z: np.ndarray, scale: float, floor: float) -> np.ndarray:
     return with_floor(softmax(z / scale), floor)
 
 
+def nll(P: np.ndarray, labelled: np.ndarray) -> float:
+    """Mean negative log of the probability each row gives its labelled items."""
+    return float(-np.log((P * labelled).sum(axis=1) + 1e-12).mean())
+
+
 def fit_scale_floor(z: np.ndarray, labelled: np.ndarray) -> tuple[float, float]:
     """(temperature scale, floor) maximising the mean log-probability of each row's labelled set."""
     def loss(x: np.ndarray) -> float:
@@ -37,10 +42,6 @@ def fit_scale_floor(z: np.ndarray, labelled: np.ndarray) -> tuple[float, float]:
 
     x = minimize(loss, np.array([0.0, -3.0]), method="Nelder-Mead").x
     return float(np.exp(x[0])), float(0.5 / (1 + np.exp(-x[1])))
-
-
-def nll(P: np.ndarray, labelled: np.ndarray) -> float:
-    return float(-np.log((P * labelled).sum(axis=1) + 1e-12).mean())
 
 
 def fit_short(logits: dict[float, np.ndarray], labelled: np.ndarray) -> tuple[float, float, float]:

@@ -55,16 +55,20 @@ class Presenter:
                                              float(scores["definition"][c]), rank),
                 keywords=keywords, precedents=precedents,
                 scores={name: round(float(z[c]), 4) for name, z in scores.items()}))
-        reasons = self.review_reasons(p, record, float(scores["lexical"].max()) if self.lexical else None)
+        reasons = self.review_reasons(p, record, unfamiliar=bool(self.unfamiliar(scores["lexical"])))
         return Recommendation(items=items, review_required=bool(reasons), review_reasons=reasons,
                               warnings=principle_warnings(record), proposed_none=exclusion_proposal(record),
                               taxonomy_revision=self.taxonomy.revision, model_id=self.model_id,
                               encoder_id=self.encoder_id)
 
-    def review_reasons(self, p: np.ndarray, record: CompanyRecord, lexical_best: float | None = None) -> list[str]:
+    def unfamiliar(self, lexical: np.ndarray) -> np.ndarray:
+        """Per row of lexical part scores (or for one row): whether the wording shares almost nothing with any item
+        definition — never for a model without a lexical part."""
+        return np.logical_and(self.lexical, lexical.max(axis=-1) < LOW_OVERLAP)
+
+    def review_reasons(self, p: np.ndarray, record: CompanyRecord, unfamiliar: bool = False) -> list[str]:
         """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not).
-        ``lexical_best``, the record's best lexical cosine with any item definition, explains a flag further when the
-        wording shares almost nothing with the criteria; it never raises one."""
+        ``unfamiliar`` (:meth:`unfamiliar`) explains a flag further; it never raises one."""
         first, second = np.sort(p)[::-1][:2]
         reasons = []
         if first < self.review_threshold:
@@ -74,7 +78,7 @@ class Presenter:
         profile = evidence_profile(record)
         if reasons and profile != "full":
             reasons.append(f"입력 근거 부족({PROFILE_LABELS_KO[profile]}): 신뢰도를 그만큼 낮게 보정함")
-        if reasons and lexical_best is not None and lexical_best < LOW_OVERLAP:
+        if reasons and unfamiliar:
             reasons.append("품목 정의와 겹치는 표현이 거의 없음: 혁신성장 품목이 아니거나 제품 설명이 부족할 수 있음")
         return reasons
 
