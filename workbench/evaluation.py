@@ -129,10 +129,10 @@ def realtext_section(rec: Recommender, path: Path = REALTEXT) -> dict:
         order = np.argsort(-z, axis=1)[:, :10]
         out.update({f"realtext_{name}_hit{k}": float(hits_at(order, label_idx, k).mean()) for k in (1, 3, 10)})
     low = review & rec.presenter().unfamiliar(parts["lexical"])  # given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음"
-    hit1 = hits_at(P.argmax(axis=1)[:, None], label_idx, 1)
+    sub = realtext_metrics(P[low], review[low], [label_idx[i] for i in np.flatnonzero(low)]) if low.any() else {}
     out.update({"realtext_low_overlap_share": float(low.mean()),
-                "realtext_low_overlap_hit1": float(hit1[low].mean()) if low.any() else None,
-                "realtext_low_overlap_mean_confidence": float(P[low].max(axis=1).mean()) if low.any() else None})
+                "realtext_low_overlap_hit1": sub.get("realtext_hit1"),
+                "realtext_low_overlap_mean_confidence": sub.get("realtext_mean_confidence")})
     return out
 
 
