@@ -52,7 +52,8 @@ def _codes(rec: Recommender, records: list[CompanyRecord]) -> dict[tuple[str, ..
 def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: int = 20,
                      formats: tuple[str, ...] = FORMATS, wording: str = "house", log=print) -> dict:
     """Figures per format and the p95 time of a 20-page PDF; ``records`` carry their true ``item_code``.
-    ``wording="unseen"`` generates documents worded as the rules were never written for (held-out check)."""
+    ``wording="unseen"`` or ``"brochure"`` generates documents worded as the rules were never written for (held-out
+    checks)."""
     logging.getLogger("fpdf").setLevel(logging.ERROR)  # glyphs the font lacks (e.g. superscripts) are dropped
     proposed: dict[str, list[CompanyRecord]] = {f: [] for f in formats}
     seconds: dict[str, list[float]] = {f: [] for f in formats}

@@ -38,9 +38,10 @@ def intake_bench_cmd(n: int = typer.Option(200, help="held-out records (one docu
                      model: Path | None = typer.Option(None, help="trained model (default: newest)"),
                      timed: int = typer.Option(20, help="20-page PDFs timed"),
                      wording: str = typer.Option("house", help="house: the generator's wording; unseen: headings and "
-                                                 "sentences the proposal rules were not written for"),
+                                                 "sentences the proposal rules were not written for; brochure: an IR "
+                                                 "deck's sections and wording (history, customers, funding …)"),
                      out: Path | None = typer.Option(None, help="default: reports/intake_bench.json "
-                                                     "(intake_bench_unseen.json for --wording unseen)")) -> None:
+                                                     "(intake_bench_WORDING.json for another wording)")) -> None:
     """Generate documents from held-out records, propose fields, compare their classification with typed fields."""
     from workbench.intake.bench import format_report, run_intake_bench, write_report
     from workbench.intake.testdocs.write import WORDINGS

@@ -33,7 +33,7 @@ class DocSpec:
     blocks: list[Block] = field(default_factory=list)
 
 
-def _sentences(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+", text) if s.strip()]
 
 
@@ -107,7 +107,7 @@ class SpecBuilder:
         r, rng = self.r, self.rng
         products = [p.strip() for p in r.main_product.split(",") if p.strip()]
         lead = fill(rng.choice(self.LEADS), p=r.main_product, c=r.company_name)
-        uses = _sentences(r.product_use)
+        uses = sentences(r.product_use)
         blocks = [self.heading(*self.PRODUCT_HEADINGS), Block("para", lead)]
         table = Block("table", rows=(rng.choice(self.TABLE_HEADS),
                                      *((p, *self.TABLE_MIDDLE, rng.choice(self.STATUSES)) for p in products)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.intake.testdocs.brochure import BrochureWordingBuilder
 from workbench.intake.testdocs.content import SpecBuilder
 from workbench.intake.testdocs.docx_writer import write_docx
 from workbench.intake.testdocs.hwp_writer import write_hwp
@@ -13,7 +14,8 @@ from workbench.schema.record import CompanyRecord
 
 WRITERS = {"pdf": write_pdf, "docx": write_docx, "hwpx": write_hwpx, "hwp": write_hwp}
 FORMATS = tuple(WRITERS)
-WORDINGS = {"house": SpecBuilder, "unseen": UnseenWordingBuilder}  # unseen: a held-out robustness check
+# unseen and brochure: held-out robustness checks, never used to tune the rules or the fallback
+WORDINGS = {"house": SpecBuilder, "unseen": UnseenWordingBuilder, "brochure": BrochureWordingBuilder}
 
 
 def write_document(record: CompanyRecord, path: str | Path, *, seed: int = 0, pages: int = 0,
