@@ -16,7 +16,7 @@ from workbench.cli import app
 from workbench.config import SYNTH_DIR
 from workbench.intake.errors import IntakeError
 from workbench.intake.propose import SCORED_USE, Proposer, propose
-from workbench.intake.scoring import split_sentences
+from workbench.intake.scoring import definition_likeness, product_likeness, split_sentences
 from workbench.intake.read import MAX_BYTES, read_document
 from workbench.intake.testdocs.cfb import compound_file
 from workbench.intake.testdocs.content import SpecBuilder
@@ -63,22 +63,26 @@ def test_codes_are_proposed_exactly_when_the_document_states_them(documents):
             assert fields["ksic_code"].value == record.ksic_code and fields["industry_name"].value == record.industry_name
 
 
-@pytest.fixture(scope="module")
-def unseen_documents(records, tmp_path_factory):
-    """(record, spec seed, path) for three records worded as the rules were never written for (DOCX, PDF, HWP)."""
-    folder = tmp_path_factory.mktemp("unseen")
-    return [(r, i, write_document(r, folder / f"{i}.{fmt}", seed=i, wording="unseen"))
+HELD_OUT_WORDINGS = ("unseen", "brochure")
+
+
+@pytest.fixture(scope="module", params=HELD_OUT_WORDINGS)
+def unseen_documents(request, records, tmp_path_factory):
+    """(record, spec seed, path, wording) for three records worded as the rules were never written for (DOCX, PDF,
+    HWP), in each held-out wording."""
+    folder = tmp_path_factory.mktemp(request.param)
+    return [(r, i, write_document(r, folder / f"{i}.{fmt}", seed=i, wording=request.param), request.param)
             for i, r in enumerate(records[:3]) for fmt in ("docx", "pdf", "hwp")]
 
 
 def test_unseen_wording_is_not_known_to_the_rules(unseen_documents, monkeypatch):
     monkeypatch.setattr(Proposer, "scored", lambda self: None)
-    for _, _, path in unseen_documents:
+    for _, _, path, _ in unseen_documents:
         assert not {"main_product", "product_use"} & set(propose(path).fields), path.name
 
 
 def test_unseen_wording_gets_the_product_sentences_that_read_like_definitions(unseen_documents):
-    for record, seed, path in unseen_documents:
+    for record, seed, path, wording in unseen_documents:
         fields = propose(path).fields
         main, use = fields["main_product"], fields["product_use"]
         assert main.how == use.how == "scored" and len(use.sources) == SCORED_USE, path.name
@@ -87,8 +91,24 @@ def test_unseen_wording_gets_the_product_sentences_that_read_like_definitions(un
         picked = " ".join(s.text for s in main.sources + use.sources)
         # the record's own product-use sentences are among the picks; headings (unknown wording) never are
         assert any(u.strip(" .") in picked for u in record.product_use.split(". ")), path.name
-        headings = {b.text for b in WORDINGS["unseen"](record, seed).build().blocks if b.kind == "heading"}
+        headings = {b.text for b in WORDINGS[wording](record, seed).build().blocks if b.kind == "heading"}
         assert not any(h in picked for h in headings), path.name
+
+
+def test_the_fallback_prefers_the_product_to_the_business_plan_facts_around_it():
+    """A market sentence can share more of the definitions' wording than the product sentence ('스마트팩토리'); the
+    business-plan topic it names ('시장') ranks it below the product, so the product becomes 주요제품."""
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    market = "스마트팩토리 시장은 제조 공정의 자동화와 함께 커지고 있습니다."
+    product = "공정 데이터를 실시간으로 수집해 설비 고장을 예측합니다."
+    assert definition_likeness([market])[0] > definition_likeness([product])[0]
+    assert product_likeness([market])[0] < product_likeness([product])[0]
+    texts = ["1. 우리가 보는 기회", market, "2. 해법", product]
+    fields = propose_document(Document("plan.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(texts)])).fields
+    assert fields["main_product"].value == product.rstrip(".") and fields["main_product"].how == "scored"
+    assert fields["product_use"].value == market
 
 
 def test_heading_like_lines_are_not_sentences():
@@ -370,7 +390,7 @@ def test_codes_the_document_lacks_are_typed_and_stated_ones_kept():
 
 def test_intake_bench_refuses_an_unknown_wording():
     result = CliRunner().invoke(app, ["intake-bench", "--wording", "plain"])
-    assert result.exit_code == 2 and "--wording" in result.output and "house, unseen" in result.output
+    assert result.exit_code == 2 and "--wording" in result.output and "house, unseen, brochure" in result.output
 
 
 def test_a_folder_of_documents_is_one_row_per_document(documents, tmp_path):
