@@ -185,6 +185,19 @@ def refused(path: Path) -> IntakeError:
     return info.value
 
 
+def test_a_pdf_with_more_than_256_different_characters_reads_back_exactly(tmp_path):
+    """fpdf2 embeds its font's code map as a stream; pypdf read such a font byte by byte, garbling every character
+    past the subset's 256th glyph. 400 different syllables, written and read back."""
+    from workbench.intake.testdocs.content import Block, DocSpec
+    from workbench.intake.testdocs.pdf_writer import write_pdf
+
+    syllables = [chr(0xAC00 + 7 * k) for k in range(400)]
+    texts = [" ".join("".join(syllables[i:i + 40][j:j + 4]) for j in range(0, 40, 4)) + "다." for i in range(0, 400, 40)]
+    path = write_pdf(DocSpec("t", "머리말", "꼬리말", [Block("para", t) for t in texts]), tmp_path / "many.pdf")
+    read = "".join("".join(p.text.split()) for p in read_document(path).paragraphs)
+    assert all("".join(t.split()) in read for t in texts)
+
+
 def test_encrypted_pdf_is_refused(documents, tmp_path):
     from pypdf import PdfReader, PdfWriter
 

@@ -17,9 +17,32 @@ BULLET = re.compile(r"^([□■○●◦•▶▪\-–·※]|\d{1,2}[.)]|[가-�
 COLUMN_GAP = re.compile(r"\s{3,}")
 
 
+TWO_BYTE_CODESPACE = re.compile(rb"1\s+begincodespacerange\s*<0000>\s*<ffff>\s*endcodespacerange", re.IGNORECASE)
+
+
 def _layout_lines(text: str) -> list[str]:
-    # NUL: pypdf decodes 2-byte codes of an embedded (non-Identity) CMap byte by byte; the NULs carry nothing
+    # NUL: a font whose codes pypdf still reads byte by byte (see _two_byte_codes) gives one before each character
     return [line.replace("\x00", "").rstrip() for line in text.split("\n")]
+
+
+def _two_byte_codes(pdf) -> None:
+    """pypdf 7.1 reads the text of a Type0 font whose /Encoding is an embedded CMap stream (fpdf2 writes one) one
+    byte at a time, so every character past the 256th glyph of the font's subset comes out as two wrong ones ('등록
+    특허' → '주사주코 특주리'); a real Korean document has more than 256 syllables. Such a CMap whose one codespace is
+    <0000>–<FFFF> splits the codes as Identity-H does, and the text comes from the font's ToUnicode map either way, so
+    that name replaces it in the reader's copy of the file."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    for page in pdf.pages:
+        resources = page.get("/Resources")
+        fonts = resources.get_object().get("/Font") if resources is not None else None
+        for ref in (fonts.get_object().values() if isinstance(fonts, DictionaryObject) else ()):
+            font = ref.get_object()
+            encoding = font.get("/Encoding") if isinstance(font, DictionaryObject) else None
+            encoding = encoding.get_object() if encoding is not None else None
+            if (font.get("/Subtype") == "/Type0" and isinstance(encoding, StreamObject)
+                    and TWO_BYTE_CODESPACE.search(encoding.get_data())):
+                font[NameObject("/Encoding")] = NameObject("/Identity-H")
 
 
 def _running(pages: list[list[str]]) -> set[str]:
@@ -66,6 +89,7 @@ class PdfReader:
             pdf = _Pdf(path)
             if pdf.is_encrypted and not pdf.decrypt(""):  # an owner password alone still lets anyone read
                 raise IntakeError("encrypted", "암호가 걸린 PDF입니다. 암호를 해제한 파일을 올려 주세요.")
+            _two_byte_codes(pdf)
             pages = [_layout_lines(p.extract_text(extraction_mode="layout")) for p in pdf.pages]
         except IntakeError:
             raise
