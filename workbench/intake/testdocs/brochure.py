@@ -9,7 +9,9 @@ sentences and never to be used to tune one: it measures how well a choice carrie
 """
 from __future__ import annotations
 
-from workbench.intake.testdocs.content import STATE_KSIC, STATE_NST, Block, DocSpec, SpecBuilder, sentences
+from collections.abc import Callable
+
+from workbench.intake.testdocs.content import STATE_KSIC, STATE_NST, Block, SpecBuilder, sentences
 from workbench.schema.record import CompanyRecord
 from workbench.synth.templates import fill
 
@@ -25,6 +27,9 @@ class BrochureWordingBuilder(SpecBuilder):
     STATUSES = ("판매", "납품", "출시 예정")
     USE_HEADINGS = ("Key Features", "이런 곳에 씁니다", "제품 포인트", "왜 우리 제품인가")
     BULLETS = ("• ", "- ", "✔ ", "")
+    KINDS = ("회사소개서", "IR 자료", "제품소개서", "Company Profile")
+    HEADER = "{c} {kind}"
+    FOOTERS = ("www.company.co.kr", "Copyright © All rights reserved", "{c}")
 
     def __init__(self, record: CompanyRecord, seed: int, pages: int = 0):
         super().__init__(record, seed, pages)
@@ -115,19 +120,6 @@ class BrochureWordingBuilder(SpecBuilder):
             blocks.append(Block("para", rng.choice(["기술분류 {n}", "기술 분야(국가과학기술표준분류) {n}"]).format(n=r.nst_code)))
         return blocks
 
-    def build(self) -> DocSpec:
-        r, rng = self.r, self.rng
-        kind = rng.choice(["회사소개서", "IR 자료", "제품소개서", "Company Profile"])
-        middle = [self.history, self.customers, self.investment, self.recognition, self.esg, self.product,
-                  self.technology]
-        rng.shuffle(middle)
-        blocks = [Block("heading", f"{r.company_name} {kind}")]
-        for section in [self.overview, *middle]:
-            blocks += section()
-            if rng.random() < 0.5 or self.pages:
-                blocks.append(Block("page_break"))
-        for k in range(1, max(0, self.pages - 8) + 1):
-            blocks += self.appendix(k)
-        return DocSpec(title=f"{r.company_name} {kind}", header=f"{r.company_name} {kind}",
-                       footer=rng.choice(["www.company.co.kr", "Copyright © All rights reserved", r.company_name]),
-                       blocks=blocks)
+    def sections(self) -> list[Callable[[], list[Block]]]:
+        return [self.history, self.customers, self.investment, self.recognition, self.esg, self.product,
+                self.technology]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workbench.schema.record import CompanyRecord
@@ -141,17 +142,25 @@ class SpecBuilder:
                  for _ in range(rng.randint(4, 8))]
         return [Block("heading", f"별첨 {k}. {title}"), *paras, Block("page_break")]
 
+    KINDS = ("사업계획서", "기술사업계획서", "제품소개서", "기술설명서")
+    HEADER = "{c} | {kind}"
+    FOOTERS = ("대외비", "Confidential", "{c}")
+
+    def sections(self) -> list[Callable[[], list[Block]]]:
+        """The sections after the overview, in a shuffled order."""
+        return [self.market, self.finance, self.organisation, self.product, self.technology]
+
     def build(self) -> DocSpec:
         r, rng = self.r, self.rng
-        kind = rng.choice(["사업계획서", "기술사업계획서", "제품소개서", "기술설명서"])
-        middle = [self.market, self.finance, self.organisation, self.product, self.technology]
+        kind = rng.choice(self.KINDS)
+        middle = self.sections()
         rng.shuffle(middle)
         blocks = [Block("heading", f"{r.company_name} {kind}")]
         for section in [self.overview, *middle]:
             blocks += section()
             if rng.random() < 0.5 or self.pages:
                 blocks.append(Block("page_break"))
-        for k in range(1, max(0, self.pages - 6) + 1):
+        for k in range(1, max(0, self.pages - 1 - len(middle)) + 1):
             blocks += self.appendix(k)
-        return DocSpec(title=f"{r.company_name} {kind}", header=f"{r.company_name} | {kind}",
-                       footer=rng.choice(["대외비", "Confidential", f"{r.company_name}"]), blocks=blocks)
+        return DocSpec(title=f"{r.company_name} {kind}", header=self.HEADER.format(c=r.company_name, kind=kind),
+                       footer=rng.choice(self.FOOTERS).format(c=r.company_name), blocks=blocks)
