@@ -33,12 +33,14 @@ def _two_byte_codes(pdf) -> None:
     that name replaces it in the reader's copy of the file."""
     from pypdf.generic import DictionaryObject, NameObject, StreamObject
 
+    def as_dict(obj) -> DictionaryObject:  # a missing or malformed entry is left for extraction to judge
+        obj = obj.get_object() if obj is not None else None
+        return obj if isinstance(obj, DictionaryObject) else DictionaryObject()
+
     for page in pdf.pages:
-        resources = page.get("/Resources")
-        fonts = resources.get_object().get("/Font") if resources is not None else None
-        for ref in (fonts.get_object().values() if isinstance(fonts, DictionaryObject) else ()):
-            font = ref.get_object()
-            encoding = font.get("/Encoding") if isinstance(font, DictionaryObject) else None
+        for ref in as_dict(as_dict(page.get("/Resources")).get("/Font")).values():
+            font = as_dict(ref)
+            encoding = font.get("/Encoding")
             encoding = encoding.get_object() if encoding is not None else None
             if (font.get("/Subtype") == "/Type0" and isinstance(encoding, StreamObject)
                     and TWO_BYTE_CODESPACE.search(encoding.get_data())):
