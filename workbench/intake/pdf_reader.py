@@ -40,8 +40,7 @@ def _two_byte_codes(pdf) -> None:
     for page in pdf.pages:
         for ref in as_dict(as_dict(page.get("/Resources")).get("/Font")).values():
             font = as_dict(ref)
-            encoding = font.get("/Encoding")
-            encoding = encoding.get_object() if encoding is not None else None
+            encoding = as_dict(font.get("/Encoding"))  # a CMap stream is a dictionary too; a name gives an empty one
             if (font.get("/Subtype") == "/Type0" and isinstance(encoding, StreamObject)
                     and TWO_BYTE_CODESPACE.search(encoding.get_data())):
                 font[NameObject("/Encoding")] = NameObject("/Identity-H")

@@ -35,10 +35,6 @@ class BrochureWordingBuilder(SpecBuilder):
         super().__init__(record, seed, pages)
         self.numbering = self.rng.choice(["{n:02d} ", "PART {n}. ", "Chapter {n} ", "", "# "])
 
-    def heading(self, *choices: str) -> Block:
-        self.n += 1
-        return Block("heading", self.numbering.format(n=self.n) + self.rng.choice(choices))
-
     def overview(self) -> list[Block]:
         r, rng = self.r, self.rng
         rows = [("회사명", r.company_name), ("CEO", r.ceo_name), ("본사", rng.choice(
