@@ -389,6 +389,13 @@ def test_intake_bench_compares_proposed_with_typed_fields(fitted, records):
     assert "20-page PDF" in format_report(r) and "typed by the examiner" in format_report(r)
 
 
+def test_intake_bench_without_timed_pdfs_reports_none_timed(fitted, records):
+    from workbench.intake.bench import format_report, run_intake_bench
+
+    r = run_intake_bench(fitted, records[:1], timed=0, formats=("docx",), log=lambda _: None)
+    assert r["pdf_20_pages"] == {"n": 0} and "not timed" in format_report(r)
+
+
 def test_codes_the_document_lacks_are_typed_and_stated_ones_kept():
     from workbench.intake.bench import with_typed_codes
 
