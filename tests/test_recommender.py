@@ -304,3 +304,33 @@ def test_a_sixth_part_is_one_class_plus_registration(history, monkeypatch, tmp_p
     loaded = Recommender.load(rec.save(tmp_path / "m"))
     assert json.loads((tmp_path / "m" / "manifest.json").read_text(encoding="utf-8"))["parts"]["prior"] == {}
     np.testing.assert_allclose(loaded.predict_proba(test[:5]), rec.predict_proba(test[:5]), atol=1e-6)
+
+
+def test_short_records_are_scored_by_the_head_fitted_on_listing_views(fitted, history, tmp_path):
+    """A record with only 주요제품/업종명 is scored (and its keywords weighed) by the short head, a full record by the
+    main head; a model saved before the short head (format 6) scores both with the main head."""
+    from workbench.recommend.parts import Batch
+    from workbench.recommend.profiles import profile_view
+    from workbench.recommend.text import compose
+
+    _, test = history
+    records = [test[0], profile_view(test[0], "short")]
+    S = fitted.encoder_.encode([compose(r).text for r in records], kind="query")
+    head = fitted.parts_["head"]
+    X = np.hstack([head.scaler_.transform(S), head.structured_.transform(records)])
+    z = head.scores(Batch(records, S))
+    np.testing.assert_allclose(z[0], head.head_.decision_function(X[:1])[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(z[1], head.short_head_.decision_function(X[1:])[0], rtol=1e-5, atol=1e-5)
+    assert not np.allclose(z[1], head.head_.decision_function(X[1:])[0], atol=1e-3)
+    assert not np.allclose(head.text_direction("short"), head.text_direction("full"))
+
+    fitted.save(tmp_path / "m")
+    np.testing.assert_allclose(Recommender.load(tmp_path / "m").parts_["head"].scores(Batch(records, S)), z,
+                               rtol=1e-5, atol=1e-5)
+    path = tmp_path / "m" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["parts"]["head"]["short_head"]
+    path.write_text(json.dumps({**manifest, "format_version": 6}), encoding="utf-8")
+    old = Recommender.load(tmp_path / "m").parts_["head"]
+    assert old.short_head_ is None
+    np.testing.assert_allclose(old.scores(Batch(records, S)), head.head_.decision_function(X), rtol=1e-5, atol=1e-5)

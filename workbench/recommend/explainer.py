@@ -45,11 +45,12 @@ class KeywordExplainer:
         self.parts = parts
         self.attributor = attributor
 
-    def text_directions(self, fusion: Fusion) -> np.ndarray:
-        """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
+    def text_directions(self, fusion: Fusion, profile: str) -> np.ndarray:
+        """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector, for
+        records of evidence ``profile`` scored with ``fusion``."""
         V = None
         for name, part in self.parts.items():
-            direction = part.text_direction()
+            direction = part.text_direction(profile)
             if direction is not None:
                 term = fusion.weight(name) * direction
                 V = term if V is None else V + term

@@ -36,16 +36,16 @@ from workbench.taxonomy.loader import load_taxonomy
 from workbench.taxonomy.model import Taxonomy
 
 # 2: fine-tuned encoder folder; 3: code profiles; 4: lexical part; 5: a fusion per evidence profile;
-# 6: part states under "parts", fusion weights keyed by part name
-FORMAT_VERSION = 6
-READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
+# 6: part states under "parts", fusion weights keyed by part name; 7: the head part's short-profile head
+FORMAT_VERSION = 7
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6, 7)
 ENCODER_SUBDIR = "encoder"
 TOP_K = 3
 # Real listed companies (업종명 + 주요제품, weak labels; shared/realtext): the short profile's lexical weight scale,
 # temperature scale and floor, chosen by `workbench calibrate-realtext` (5-fold cross-validation there;
 # docs/recommender.md)
 SHORT_LEXICAL_SCALE = 0.2
-SHORT_TEMPERATURE_SCALE = 1.43
+SHORT_TEMPERATURE_SCALE = 1.51
 SHORT_FLOOR = 0.0
 NOT_SAVED_PARAMS = ("encoder", "revision", "show_progress")  # in the manifest elsewhere, or not a model setting
 _INFERENCE_LOCK = threading.Lock()  # app sessions share one model; the tokenizer and encoder run one call at a time
@@ -187,7 +187,7 @@ class Recommender(BaseEstimator):
 
     def text_directions(self, profile: str = "full") -> np.ndarray:
         """V (n_items, dim): the weights of the part of the fused logit that is linear in the sentence vector."""
-        return self.explainer_.text_directions(self.fusions_[profile])
+        return self.explainer_.text_directions(self.fusions_[profile], profile)
 
     def presenter(self) -> Presenter:
         return Presenter(self.taxonomy_, self.items_, self.parts_["knn"], self.n_keywords, self.review_threshold,

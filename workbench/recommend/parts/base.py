@@ -113,8 +113,9 @@ class ScorePart(ABC):
     def scores(self, batch: Batch) -> np.ndarray:
         """(n, n_items) scores of the batch's records."""
 
-    def text_direction(self) -> np.ndarray | None:
-        """(n_items, dim) weights of the part of the scores that is linear in the unit sentence vector."""
+    def text_direction(self, profile: str) -> np.ndarray | None:
+        """(n_items, dim) weights of the part of the scores that is linear in the unit sentence vector, for
+        records of evidence ``profile`` (``recommend/profiles.py``)."""
         return None
 
     def word_terms(self, batch: Batch, row: int, text: str, words: Sequence[Word],

@@ -23,7 +23,7 @@ class DefinitionPart(ScorePart):
     def scores(self, batch: Batch) -> np.ndarray:
         return batch.S @ self.vectors_.T
 
-    def text_direction(self) -> np.ndarray:
+    def text_direction(self, profile: str) -> np.ndarray:
         return self.vectors_
 
     def state(self, folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
