@@ -2,8 +2,8 @@
 answers within minutes while the fine-tuned model trains in the background (:mod:`workbench.recommend.background`).
 
 Its vectors ship with the project (``embeddings/seed/<encoder id>.npz``, written by ``workbench data
-seed-vectors``): computing them takes about 6.5 minutes on 2 cores (the 1,501 item-definition passages and 960
-records), loading them about a second. Texts that changed since the file was written are encoded as usual.
+seed-vectors``): computing them takes about 6.5 minutes on 2 cores (the 1,501 item-definition passages, 960
+records and their listing views), loading them about a second. Texts that changed since the file was written are encoded as usual.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from workbench.config import DEFAULT_REVISION, SEED_DIR
 from workbench.encoders import get_encoder
 from workbench.encoders.cache import CachedEncoder
 from workbench.encoders.seed import load_seed, write_seed
+from workbench.recommend.profiles import profile_view
 from workbench.recommend.text import compose, has_text
 from workbench.schema.training import read_training, stratified_subset
 from workbench.taxonomy.loader import load_taxonomy
@@ -26,10 +27,10 @@ def seed_file(encoder_id: str) -> Path:
 
 
 def quick_texts(history: Path, revision: str = DEFAULT_REVISION) -> dict[str, list[str]]:
-    """What the quick model trained on ``history`` encodes: its records (queries) and the item definitions
-    (passages)."""
+    """What the quick model trained on ``history`` encodes: its records and their listing views (queries; the head
+    part's short head reads both) and the item definitions (passages)."""
     records = [r for r in stratified_subset(read_training(history).records, QUICK_PER_ITEM) if has_text(r)]
-    return {"query": [compose(r).text for r in records],
+    return {"query": [compose(r).text for r in records] + [compose(profile_view(r, "short")).text for r in records],
             "passage": [s for item in load_taxonomy(revision).items for s in item.definition_segments]}
 
 
