@@ -1,7 +1,8 @@
 """Golden test: a small deterministic recommender gives the same top-3, confidences, part scores, keywords and
 rationale as the golden file written before the score-part refactor (issue 15), fitted fresh and after a
 save/load round trip. Its three short records were rewritten in session 15, when the short profile's lexical weight
-was scaled (an intended change; the other 17 records are as before).
+was scaled, and in session 18, when short records got a head of their own (intended changes; the other 17 records
+are as before).
 
 Regenerate only on purpose (an intended change of outputs): ``python tests/test_golden.py``.
 """
