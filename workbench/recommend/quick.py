@@ -3,7 +3,8 @@ answers within minutes while the fine-tuned model trains in the background (:mod
 
 Its vectors ship with the project (``embeddings/seed/<encoder id>.npz``, written by ``workbench data
 seed-vectors``): computing them takes about 6.5 minutes on 2 cores (the 1,501 item-definition passages, 960
-records and their listing views), loading them about a second. Texts that changed since the file was written are encoded as usual.
+records and their listing views), loading them about a second. Texts that changed since the file was written are
+encoded as usual.
 """
 from __future__ import annotations
 
