@@ -15,7 +15,7 @@ from workbench.config import DEFAULT_REVISION, SEED_DIR
 from workbench.encoders import get_encoder
 from workbench.encoders.cache import CachedEncoder
 from workbench.encoders.seed import load_seed, write_seed
-from workbench.recommend.profiles import profile_view
+from workbench.recommend.parts.head import listing_texts
 from workbench.recommend.text import compose, has_text
 from workbench.schema.training import read_training, stratified_subset
 from workbench.taxonomy.loader import load_taxonomy
@@ -31,7 +31,7 @@ def quick_texts(history: Path, revision: str = DEFAULT_REVISION) -> dict[str, li
     """What the quick model trained on ``history`` encodes: its records and their listing views (queries; the head
     part's short head reads both) and the item definitions (passages)."""
     records = [r for r in stratified_subset(read_training(history).records, QUICK_PER_ITEM) if has_text(r)]
-    return {"query": [compose(r).text for r in records] + [compose(profile_view(r, "short")).text for r in records],
+    return {"query": [compose(r).text for r in records] + listing_texts(records),
             "passage": [s for item in load_taxonomy(revision).items for s in item.definition_segments]}
 
 

@@ -20,10 +20,16 @@ from workbench.recommend.features import LABELS_KO, StructuredFeatures
 from workbench.recommend.parts.base import Batch, Revision, ScorePart, TrainingData
 from workbench.recommend.profiles import evidence_profile, profile_view
 from workbench.recommend.text import compose
+from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.model import Taxonomy
 
 UNSEEN_INTERCEPT_GAP = 5.0  # items without training records sit this far below the lowest learned intercept
 SHORT_HEAD_FILE = "head_short.npz"
+
+
+def listing_texts(records: list[CompanyRecord]) -> list[str]:
+    """The texts of ``records`` as a listing shows them, which the short head is fitted on beside the records."""
+    return [compose(profile_view(r, "short")).text for r in records]
 
 
 class HeadPart(ScorePart):
@@ -36,9 +42,8 @@ class HeadPart(ScorePart):
         self.scaler_ = StandardScaler().fit(data.S[rows])
         X = self._features(data.S[rows], self.structured_.transform(recs))
         self.head_: LinearHead = _fit_head(data, X, data.y[rows])
-        short = [profile_view(r, "short") for r in recs]
-        X_short = self._features(data.encoder.encode([compose(r).text for r in short], kind="query"),
-                                 self.structured_.transform(short))
+        X_short = self._features(data.encoder.encode(listing_texts(recs), kind="query"),
+                                 self.structured_.transform([profile_view(r, "short") for r in recs]))
         self.short_head_: LinearHead | None = _fit_head(data, np.vstack([X, X_short]),
                                                         np.concatenate([data.y[rows], data.y[rows]]))
         return self
