@@ -334,3 +334,18 @@ def test_short_records_are_scored_by_the_head_fitted_on_listing_views(fitted, hi
     old = Recommender.load(tmp_path / "m").parts_["head"]
     assert old.short_head_ is None
     np.testing.assert_allclose(old.scores(Batch(records, S)), head.head_.decision_function(X), rtol=1e-5, atol=1e-5)
+
+
+def test_the_short_head_is_fitted_once_not_for_every_regularisation_tried(history, monkeypatch):
+    """Validation scores full and no-code views only, so the C search fits no short head; the final fit does."""
+    from workbench.recommend.parts import head as head_module
+
+    train, _ = history
+    codes = sorted({r.item_code for r in train})[:4]
+    fits = []
+    fit_head = head_module._fit_head
+    monkeypatch.setattr(head_module, "_fit_head", lambda data, X, y: fits.append(len(y)) or fit_head(data, X, y))
+    records = [r for r in train if r.item_code in codes]
+    rec = Recommender(encoder="use", head_backend="sklearn", C=(1.0, 0.1), tune_encoder=False).fit(records)
+    assert len(fits) == 2 + 2  # one main head per C tried, then the final main head and its short head
+    assert fits[-1] == 2 * len(records) and rec.parts_["head"].short_head_ is not None

@@ -17,7 +17,7 @@ from workbench.encoders import TUNABLE, Encoder, get_encoder
 from workbench.encoders.tuning import TUNING_FILE, EncoderTuner
 from workbench.recommend.parts import PARTS, Batch, ScorePart, TrainingData
 from workbench.recommend.parts.lexical import LexicalPart
-from workbench.recommend.profiles import profile_view
+from workbench.recommend.profiles import PROFILES, profile_view
 from workbench.recommend.scoring import Fusion, ScoreParts, fit_fusion
 from workbench.recommend.text import compose, has_text
 from workbench.schema.record import CompanyRecord
@@ -83,8 +83,8 @@ class Trainer:
         every = np.arange(len(y))
         unsupervised = {n: cls().fit(data, every) for n, cls in PARTS.items() if not cls.supervised}
 
-        def fit_parts(rows: np.ndarray, C: float) -> dict[str, ScorePart]:
-            fitted = {n: cls().fit(dataclasses.replace(data, C=C), rows)
+        def fit_parts(rows: np.ndarray, C: float, profiles: tuple[str, ...] = PROFILES) -> dict[str, ScorePart]:
+            fitted = {n: cls().fit(dataclasses.replace(data, C=C, profiles=profiles), rows)
                       for n, cls in PARTS.items() if cls.supervised}
             return {n: unsupervised[n] if n in unsupervised else fitted[n] for n in PARTS}
 
@@ -94,7 +94,7 @@ class Trainer:
         without_codes = [profile_view(r, "no_codes") for r in val_records]
         best = None
         for C in np.atleast_1d(p["C"]):  # regularisation and fusion chosen on the validation split only
-            parts = fit_parts(fit_idx, float(C))
+            parts = fit_parts(fit_idx, float(C), ("full", "no_codes"))  # validation scores no short record
             fusion, key = fit_fusion(score(parts, Batch(val_records, S[val_idx])), y[val_idx], grids, prefer_low)
             if best is None or key > best[0]:
                 no_codes, _ = fit_fusion(score(parts, Batch(without_codes, S[val_idx])), y[val_idx], grids,

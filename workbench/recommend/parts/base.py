@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from workbench.encoders import Encoder
+from workbench.recommend.profiles import PROFILES
 from workbench.schema.record import CompanyRecord
 from workbench.taxonomy.diff import RevisionDiff
 from workbench.taxonomy.model import Taxonomy
@@ -44,6 +45,7 @@ class TrainingData:
     encoder: Encoder
     params: dict[str, Any]  # the recommender's settings (``get_params``)
     C: float = 1.0  # the head's regularisation being tried
+    profiles: tuple[str, ...] = PROFILES  # the evidence profiles the fitted parts will score
 
 
 @dataclass

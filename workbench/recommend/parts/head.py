@@ -42,10 +42,11 @@ class HeadPart(ScorePart):
         self.scaler_ = StandardScaler().fit(data.S[rows])
         X = self._features(data.S[rows], self.structured_.transform(recs))
         self.head_: LinearHead = _fit_head(data, X, data.y[rows])
-        X_short = self._features(data.encoder.encode(listing_texts(recs), kind="query"),
-                                 self.structured_.transform([profile_view(r, "short") for r in recs]))
-        self.short_head_: LinearHead | None = _fit_head(data, np.vstack([X, X_short]),
-                                                        np.concatenate([data.y[rows], data.y[rows]]))
+        self.short_head_: LinearHead | None = None
+        if "short" in data.profiles:
+            X_short = self._features(data.encoder.encode(listing_texts(recs), kind="query"),
+                                     self.structured_.transform([profile_view(r, "short") for r in recs]))
+            self.short_head_ = _fit_head(data, np.vstack([X, X_short]), np.concatenate([data.y[rows], data.y[rows]]))
         return self
 
     def _features(self, S: np.ndarray, structured: np.ndarray) -> np.ndarray:
