@@ -111,6 +111,23 @@ def test_the_fallback_prefers_the_product_to_the_business_plan_facts_around_it()
     assert fields["product_use"].value == market
 
 
+def test_proposals_leave_out_list_bullets_but_keep_a_leading_minus():
+    """A deck's bullets ('• ', '✔ ', '- ') are layout, not part of the product or its use; '-20℃' is a value."""
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    fallback = ["1. 우리가 보는 기회", "✔ 공정 데이터를 실시간으로 수집해 설비 고장을 예측합니다.",
+                "• 스마트팩토리 현장의 설비 진동을 분석합니다. - 정비 일정을 자동으로 제안합니다."]
+    fields = propose_document(Document("deck.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(fallback)])).fields
+    main, use = fields["main_product"].value, fields["product_use"].value
+    picked = f"{main}. {use}"
+    assert "공정 데이터를 실시간으로 수집해 설비 고장을 예측합니다" in picked and "정비 일정을 자동으로 제안합니다" in picked
+    assert not any(glyph in picked for glyph in "✔•-")
+    rules = ["제품 용도", "▶ 수소 농도를 감지합니다.", "-20℃에서도 동작합니다."]
+    fields = propose_document(Document("plan.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(rules)])).fields
+    assert fields["product_use"].value == "수소 농도를 감지합니다. -20℃에서도 동작합니다."
+
+
 def test_heading_like_lines_are_not_sentences():
     assert split_sentences("[3] R&D 로드맵 및 사업화 전략") == split_sentences("팀 구성 (Team)") == []
     assert split_sentences("구분 기업명. 당사는 이차전지 양극재를 생산합니다.") == ["당사는 이차전지 양극재를 생산합니다."]

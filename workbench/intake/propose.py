@@ -19,7 +19,7 @@ import numpy as np
 from workbench.intake.document import Document, Paragraph
 from workbench.intake.read import read_document
 from workbench.intake.scoring import product_likeness, split_sentences
-from workbench.intake.sections import sectioned
+from workbench.intake.sections import BULLET, sectioned
 from workbench.schema.record import MAX_LENGTH, NST_RE, NST_SECTIONS, SPEC_BY_NAME, CompanyRecord
 from workbench.taxonomy.ksic import ksic_tables
 
@@ -115,7 +115,7 @@ class Proposer:
         self.fields: dict[str, FieldProposal] = {}
 
     def set(self, name: str, value: str, sources: list[Paragraph], how: str) -> None:
-        value = " ".join(value.split()).strip(" ,")
+        value = " ".join(BULLET.sub("", value).split()).strip(" ,")
         value = value if name == "product_use" else value.rstrip(" .")
         if value and name not in self.fields:
             self.fields[name] = FieldProposal(_clip(value, MAX_LENGTH[name]), [_source(p) for p in sources], how)
@@ -184,7 +184,7 @@ class Proposer:
             used = {s.text for s in lead.sources} if lead else set()
             use = [p for p in self.in_section("product") if not p.cells and p.text not in used]
         if use:
-            self.set("product_use", " ".join(p.text for p in use), use, "section")
+            self.set("product_use", " ".join(BULLET.sub("", p.text) for p in use), use, "section")
 
     def tech_project(self) -> None:
         tech = [p for p in self.in_section("technology") if not p.cells]

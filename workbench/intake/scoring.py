@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from workbench.config import DEFAULT_REVISION
-from workbench.intake.sections import MAX_HEADING, SENTENCE
+from workbench.intake.sections import BULLET, MAX_HEADING, SENTENCE
 from workbench.recommend.lexical import LexicalDefinitions
 from workbench.taxonomy.loader import load_taxonomy
 
@@ -40,9 +40,10 @@ def definitions_model(revision: str = DEFAULT_REVISION) -> LexicalDefinitions:
 
 
 def split_sentences(text: str) -> list[str]:
-    """The sentences of a paragraph that can say what a product is: fragments, over-long runs and heading-like
-    lines (short, with no sentence ending — numbering and wording of headings vary too much to list) dropped."""
-    pieces = (s.strip() for s in SENTENCE_END.split(text))
+    """The sentences of a paragraph that can say what a product is, without list bullets: fragments, over-long runs
+    and heading-like lines (short, with no sentence ending — numbering and wording of headings vary too much to
+    list) dropped."""
+    pieces = (BULLET.sub("", s).strip() for s in SENTENCE_END.split(text))
     return [s for s in pieces if MIN_CHARS <= len(s) <= MAX_CHARS and (len(s) > MAX_HEADING or SENTENCE.search(s))]
 
 

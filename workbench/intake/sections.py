@@ -8,6 +8,8 @@ from workbench.intake.document import Paragraph
 
 NUMBERING = re.compile(r"^\s*(?:[□■○●◦•▶▪◆◇※]|\d{1,2}(?:\.\d{1,2})*[.)]|[가-하][.)]|\(\d{1,2}\)|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ][.)]|"
                        r"별첨\s*\d+[.)]?)\s*")
+# A list bullet opening a line ('• ', '✔ ', '- '; not numbering, which can open a sentence: '3D 프린터', '-20℃에서')
+BULLET = re.compile(r"^\s*(?:[□■○●◦•▶▷►▪◆◇※✔✓➤➢·]+|[-–*](?=\s))\s*")
 # Checked in this order: '제품 용도 및 특성' is a use heading, not a product heading.
 KINDS: tuple[tuple[str, re.Pattern], ...] = (
     ("use", re.compile(r"용도|특성|특장점|적용분야|차별성|사양|기능|활용분야")),
