@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from workbench.evaluation import realtext_markdown, realtext_metrics
+from workbench.evaluation import level_hits, realtext_markdown, realtext_metrics
 from workbench.realtext import load_realtext, missing_realtext
 from workbench.recommend.profiles import evidence_profile, profile_view
 from workbench.schema.record import CompanyRecord
@@ -32,6 +32,18 @@ def test_realtext_metrics_by_hand():
     # 10 bins: 0.4 | 0.6 | 0.7 | 0.9 each alone → ECE = mean |conf − hit|
     assert m["realtext_ece"] == pytest.approx((0.3 + 0.4 + 0.9 + 0.4) / 4)
     assert sum(b["n"] for b in m["realtext_reliability"]) == 4
+
+
+def test_level_hits_sum_the_items_of_a_group():
+    # items 0–2 in field A, 3–4 in B, 5 in C, 6 in D
+    groups = ["A", "A", "A", "B", "B", "C", "D"]
+    P = np.array([[0.2, 0.2, 0.2, 0.3, 0.0, 0.1, 0.0],   # best item 3 (B), but A sums to 0.6: A is 1순위
+                  [0.0, 0.0, 0.1, 0.0, 0.1, 0.8, 0.0],   # C, then A and B tied at 0.1 (stable: A, B)
+                  [0.1, 0.0, 0.0, 0.4, 0.4, 0.0, 0.1]])  # B, A, D (tie, stable), C last
+    labels = [{1}, {4}, {5}]  # fields A, B, C
+    hits = level_hits(P, labels, groups)
+    assert hits[1] == pytest.approx(1 / 3)  # only the first company's field is 1순위
+    assert hits[3] == pytest.approx(2 / 3)  # the second's B is 3rd; the third's C is 4th
 
 
 def test_load_realtext_maps_names_and_refuses_unknown(tmp_path):
@@ -116,6 +128,11 @@ def test_realtext_section_reports_what_the_examiner_sees(fitted, dev_file):
     for key in ("realtext_hit3", "realtext_hit10", "realtext_ece", "realtext_overconfidence",
                 "realtext_definitions_only_hit1", "realtext_zero_shot_hit3"):
         assert key in section
+    fields = [fitted.taxonomy_.describe(c)["field_code"] for c in fitted.items_]
+    index_of = {c: i for i, c in enumerate(fitted.items_)}
+    expected = level_hits(P, [{index_of[c] for c in lab} for lab in data.labels], fields)
+    assert (section["realtext_field_hit1"], section["realtext_field_hit3"]) == pytest.approx((expected[1], expected[3]))
+    assert 0 <= section["realtext_theme_hit1"] <= section["realtext_theme_hit3"] <= 1
 
 
 def test_realtext_counts_the_companies_whose_wording_the_criteria_do_not_share(fitted, dev_file, tmp_path):
