@@ -42,8 +42,8 @@ def test_level_hits_sum_the_items_of_a_group():
                   [0.1, 0.0, 0.0, 0.4, 0.4, 0.0, 0.1]])  # B, A, D (tie, stable), C last
     labels = [{1}, {4}, {5}]  # fields A, B, C
     hits = level_hits(P, labels, groups)
-    assert hits[1] == pytest.approx(1 / 3)  # only the first company's field is 1순위
-    assert hits[3] == pytest.approx(2 / 3)  # the second's B is 3rd; the third's C is 4th
+    assert hits[1].tolist() == [True, False, False]  # only the first company's field is 1순위
+    assert hits[3].tolist() == [True, True, False]  # the second's B is 3rd; the third's C is 4th
 
 
 def test_load_realtext_maps_names_and_refuses_unknown(tmp_path):
@@ -131,7 +131,10 @@ def test_realtext_section_reports_what_the_examiner_sees(fitted, dev_file):
     fields = [fitted.taxonomy_.describe(c)["field_code"] for c in fitted.items_]
     index_of = {c: i for i, c in enumerate(fitted.items_)}
     expected = level_hits(P, [{index_of[c] for c in lab} for lab in data.labels], fields)
-    assert (section["realtext_field_hit1"], section["realtext_field_hit3"]) == pytest.approx((expected[1], expected[3]))
+    assert (section["realtext_field_hit1"], section["realtext_field_hit3"]) == pytest.approx(
+        (expected[1].mean(), expected[3].mean()))
+    shown = [any(r.startswith("분야 수준에서는") for r in x.review_reasons) for x in fitted.recommend_batch(data.records)]
+    assert section["realtext_field_hint_share"] == pytest.approx(np.mean(shown))
     assert 0 <= section["realtext_theme_hit1"] <= section["realtext_theme_hit3"] <= 1
 
 

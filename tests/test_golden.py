@@ -2,7 +2,7 @@
 rationale as the golden file written before the score-part refactor (issue 15), fitted fresh and after a
 save/load round trip. Its three short records were rewritten in session 15, when the short profile's lexical weight
 was scaled, and in session 18, when short records got a head of their own (intended changes; the other 17 records
-are as before).
+are as before); in session 20 five flagged records gained the 검토 사유 that names a likely 분야 (review reasons only).
 
 Regenerate only on purpose (an intended change of outputs): ``python tests/test_golden.py``.
 """

@@ -177,6 +177,24 @@ def test_wording_that_shares_nothing_with_the_criteria_is_named_among_the_review
     assert fitted.presenter().review_reasons(sure, test[0], unfamiliar=True) == []
 
 
+def test_a_flagged_answer_names_the_field_its_items_share_when_that_field_clears_the_bar(fitted):
+    presenter, tax, codes = fitted.presenter(), fitted.taxonomy_, fitted.items_
+    field_of = [tax.describe(c)["field_name"] for c in codes]
+    same = [i for i, f in enumerate(field_of) if f == field_of[0]][:2]
+    other = [i for i, f in enumerate(field_of) if f != field_of[0]]
+    record = CompanyRecord(main_product="드론")
+    p = np.zeros(len(codes))
+    p[same], p[other[0]] = 0.35, 0.30  # 1순위 35% (flagged); its 분야 holds 70%, the next one 30%
+    reasons = presenter.review_reasons(p, record)
+    assert reasons[0].startswith("1순위 신뢰도 35%")
+    assert reasons[-1].startswith(f"분야 수준에서는 '{field_of[0]}' 분야가 유력함") and "합계 70%" in reasons[-1]
+    spread = np.zeros(len(codes))  # 분야 sums 40% / 30% / 30%: no 분야 clears the bar either
+    spread[same[0]], spread[other[0]] = 0.4, 0.3
+    spread[next(i for i in other if field_of[i] != field_of[other[0]])] = 0.3
+    assert not any("분야 수준" in r for r in presenter.review_reasons(spread, record))
+    assert presenter.review_reasons(np.eye(len(codes))[same[0]], record) == []  # it explains a flag, never raises one
+
+
 def test_each_evidence_profile_has_its_own_fusion(fitted, history):
     _, test = history
     full = test[0]

@@ -91,15 +91,15 @@ def hits_at(order: np.ndarray, label_idx: list[set[int]], k: int) -> np.ndarray:
     return np.array([bool(set(o[:k].tolist()) & lab) for o, lab in zip(order, label_idx)])
 
 
-def level_hits(P: np.ndarray, label_idx: list[set[int]], group_of: list[str]) -> dict[int, float]:
-    """hit@1 and hit@3 one level up (field or theme): each group's probability is the sum over its items, and a hit
-    is any labelled item's group among the first k groups."""
+def level_hits(P: np.ndarray, label_idx: list[set[int]], group_of: list[str]) -> dict[int, np.ndarray]:
+    """Per company, hit@1 and hit@3 one level up (field or theme): each group's probability is the sum over its
+    items, and a hit is any labelled item's group among the first k groups."""
     names = sorted(set(group_of))
     member = np.zeros((len(group_of), len(names)))
     member[np.arange(len(group_of)), [names.index(g) for g in group_of]] = 1.0
     order = np.argsort(-(P @ member), axis=1, kind="stable")
     labels = [{names.index(group_of[i]) for i in lab} for lab in label_idx]
-    return {k: float(hits_at(order, labels, k).mean()) for k in (1, 3)}
+    return {k: hits_at(order, labels, k) for k in (1, 3)}
 
 
 def realtext_metrics(P: np.ndarray, review: np.ndarray, label_idx: list[set[int]]) -> dict:
@@ -135,14 +135,22 @@ def realtext_section(rec: Recommender, path: Path = REALTEXT) -> dict:
     parts = rec.score(data.records)
     P = rec.proba(parts, data.records)
     review = rec.review_flags(P, data.records)
+    presenter = rec.presenter()
     out = {"path": str(path), **realtext_metrics(P, review, label_idx)}
     for name, z in (("definitions_only", parts["definition"]), ("zero_shot", zero_shot_scores(rec, data.records))):
         order = np.argsort(-z, axis=1)[:, :10]
         out.update({f"realtext_{name}_hit{k}": float(hits_at(order, label_idx, k).mean()) for k in (1, 3, 10)})
-    for level in ("field", "theme"):  # is the miss in the right area, or the wrong theme altogether?
-        hits = level_hits(P, label_idx, [rec.taxonomy_.describe(c)[f"{level}_code"] for c in rec.items_])
-        out.update({f"realtext_{level}_hit{k}": v for k, v in hits.items()})
-    low = review & rec.presenter().unfamiliar(parts["lexical"])  # given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음"
+    levels = {level: level_hits(P, label_idx, [rec.taxonomy_.describe(c)[f"{level}_code"] for c in rec.items_])
+              for level in ("field", "theme")}  # is a miss in the right area, or the wrong theme altogether?
+    for level, hits in levels.items():
+        out.update({f"realtext_{level}_hit{k}": float(v.mean()) for k, v in hits.items()})
+    hinted = review & np.array([presenter.likely_field(p) is not None for p in P], bool)  # 검토 사유 names a 분야
+    field_hit1 = levels["field"][1]
+    out.update({"realtext_field_hint_share": float(hinted.mean()),
+                "realtext_field_hint_hit1": float(field_hit1[hinted].mean()) if hinted.any() else None,
+                "realtext_field_no_hint_hit1": float(field_hit1[review & ~hinted].mean())
+                if (review & ~hinted).any() else None})
+    low = review & presenter.unfamiliar(parts["lexical"])  # given 검토 사유 "품목 정의와 겹치는 표현이 거의 없음"
     sub = realtext_metrics(P[low], review[low], [label_idx[i] for i in np.flatnonzero(low)]) if low.any() else {}
     out.update({"realtext_low_overlap_share": float(low.mean()),
                 "realtext_low_overlap_hit1": sub.get("realtext_hit1"),
@@ -278,7 +286,10 @@ def realtext_markdown(rt: dict) -> list[str]:
             row.format("zero-shot (installed encoder)", *(rt[f"realtext_zero_shot_hit{k}"] for k in (1, 3, 10))), "",
             f"One level up (a group's probability = the sum over its items): the labelled 분야 is 1순위 for "
             f"{rt['realtext_field_hit1']:.3f} and within 1–3순위 for {rt['realtext_field_hit3']:.3f} of the companies; the "
-            f"labelled 테마 {rt['realtext_theme_hit1']:.3f} / {rt['realtext_theme_hit3']:.3f}.", "",
+            f"labelled 테마 {rt['realtext_theme_hit1']:.3f} / {rt['realtext_theme_hit3']:.3f}. 검토 사유 names a likely 분야 "
+            f"for {rt['realtext_field_hint_share']:.1%} of the companies (flagged, the 분야's items holding ≥ 50% and 15 "
+            f"points more than the next): that 분야 is labelled for {_share(rt['realtext_field_hint_hit1'])} of them, "
+            f"for {_share(rt['realtext_field_no_hint_hit1'])} of the other flagged ones.", "",
             f"Mean top-1 confidence {rt['realtext_mean_confidence']:.3f} against hit@1 {rt['realtext_hit1']:.3f}: "
             f"over-confidence {rt['realtext_overconfidence']:+.3f}; ECE (10 bins) {rt['realtext_ece']:.3f}. "
             f"검토 필요 {rt['realtext_review_share']:.1%}: hit@1 unflagged {_share(rt['realtext_hit1_unflagged'])}, "

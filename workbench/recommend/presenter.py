@@ -2,6 +2,8 @@
 review decision, from the model's scores and the explainer's attributions."""
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from workbench.explain.keywords import Word
@@ -66,9 +68,31 @@ class Presenter:
         definition — never for a model without a lexical part."""
         return np.logical_and(self.lexical, lexical.max(axis=-1) < LOW_OVERLAP)
 
+    @cached_property
+    def field_membership(self) -> tuple[list[str], np.ndarray]:
+        """The 분야 names and the (n_items, n_fields) 0/1 matrix saying which 분야 each of the model's items is in."""
+        fields = [self.taxonomy.describe(code)["field_name"] for code in self.items]
+        names = sorted(set(fields))
+        member = np.zeros((len(fields), len(names)))
+        member[np.arange(len(fields)), [names.index(f) for f in fields]] = 1.0
+        return names, member
+
+    def likely_field(self, p: np.ndarray) -> tuple[str, float] | None:
+        """(분야, its items' summed probability) when that sum clears the bar an item must clear to go unflagged
+        (≥ ``review_threshold`` and ``review_margin`` ahead of the next 분야); None otherwise. Measured on flagged
+        answers (docs/recommender.md): the 분야 named is right for 71% of the real dev companies where it is given
+        (43% where it is not), 67% of the synthetic ones."""
+        names, member = self.field_membership
+        sums = p @ member
+        first, second = np.argsort(-sums, kind="stable")[:2]
+        if sums[first] >= self.review_threshold and sums[first] - sums[second] >= self.review_margin:
+            return names[first], float(sums[first])
+        return None
+
     def review_reasons(self, p: np.ndarray, record: CompanyRecord, unfamiliar: bool = False) -> list[str]:
         """Why a recommendation with probabilities ``p`` (n_items,) needs an examiner's review ([] if it does not).
-        ``unfamiliar`` (:meth:`unfamiliar`) explains a flag further; it never raises one."""
+        ``unfamiliar`` (:meth:`unfamiliar`) explains a flag further and the :meth:`likely_field` says where to look;
+        neither raises one."""
         first, second = np.sort(p)[::-1][:2]
         reasons = []
         if first < self.review_threshold:
@@ -80,6 +104,9 @@ class Presenter:
             reasons.append(f"입력 근거 부족({PROFILE_LABELS_KO[profile]}): 신뢰도를 그만큼 낮게 보정함")
         if reasons and unfamiliar:
             reasons.append("품목 정의와 겹치는 표현이 거의 없음: 혁신성장 품목이 아니거나 제품 설명이 부족할 수 있음")
+        if reasons and (field := self.likely_field(p)):
+            reasons.append(f"분야 수준에서는 '{field[0]}' 분야가 유력함(이 분야 품목의 신뢰도 합계 {field[1]:.0%}): "
+                           "같은 분야의 다른 품목도 함께 확인")
         return reasons
 
 
