@@ -13,7 +13,7 @@ from workbench.config import DEFAULT_REVISION, SYNTH_DIR
 from workbench.encoders import get_encoder
 from workbench.encoders.base import encode_definitions
 from workbench.realtext import LOWER_BOUND_NOTE, REALTEXT, load_realtext, missing_realtext
-from workbench.recommend.presenter import LOW_OVERLAP
+from workbench.recommend.presenter import LOW_OVERLAP, membership
 from workbench.recommend.principles import exclusion_proposal
 from workbench.recommend.profiles import profile_view
 from workbench.recommend.recommender import Recommender
@@ -94,9 +94,7 @@ def hits_at(order: np.ndarray, label_idx: list[set[int]], k: int) -> np.ndarray:
 def level_hits(P: np.ndarray, label_idx: list[set[int]], group_of: list[str]) -> dict[int, np.ndarray]:
     """Per company, hit@1 and hit@3 one level up (field or theme): each group's probability is the sum over its
     items, and a hit is any labelled item's group among the first k groups."""
-    names = sorted(set(group_of))
-    member = np.zeros((len(group_of), len(names)))
-    member[np.arange(len(group_of)), [names.index(g) for g in group_of]] = 1.0
+    names, member = membership(group_of)
     order = np.argsort(-(P @ member), axis=1, kind="stable")
     labels = [{names.index(group_of[i]) for i in lab} for lab in label_idx]
     return {k: hits_at(order, labels, k) for k in (1, 3)}

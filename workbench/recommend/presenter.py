@@ -70,12 +70,8 @@ class Presenter:
 
     @cached_property
     def field_membership(self) -> tuple[list[str], np.ndarray]:
-        """The 분야 names and the (n_items, n_fields) 0/1 matrix saying which 분야 each of the model's items is in."""
-        fields = [self.taxonomy.describe(code)["field_name"] for code in self.items]
-        names = sorted(set(fields))
-        member = np.zeros((len(fields), len(names)))
-        member[np.arange(len(fields)), [names.index(f) for f in fields]] = 1.0
-        return names, member
+        """:func:`membership` of the model's items in their 분야 (by name)."""
+        return membership([self.taxonomy.describe(code)["field_name"] for code in self.items])
 
     def likely_field(self, p: np.ndarray) -> tuple[str, float] | None:
         """(분야, its items' summed probability) when that sum clears the bar an item must clear to go unflagged
@@ -108,6 +104,15 @@ class Presenter:
             reasons.append(f"분야 수준에서는 '{field[0]}' 분야가 유력함(이 분야 품목의 신뢰도 합계 {field[1]:.0%}): "
                            "같은 분야의 다른 품목도 함께 확인")
         return reasons
+
+
+def membership(group_of: list[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct groups (sorted) and the (n_items, n_groups) 0/1 matrix of which group each item is in: P @ matrix
+    sums each group's probability."""
+    names = sorted(set(group_of))
+    member = np.zeros((len(group_of), len(names)))
+    member[np.arange(len(group_of)), [names.index(g) for g in group_of]] = 1.0
+    return names, member
 
 
 def merge_keywords(words: list[Word], weights: np.ndarray, composed: ComposedText) -> list[Keyword]:
