@@ -70,8 +70,8 @@ class Presenter:
 
     @cached_property
     def field_membership(self) -> tuple[list[str], np.ndarray]:
-        """:func:`membership` of the model's items in their 분야 (by name)."""
-        return membership([self.taxonomy.describe(code)["field_name"] for code in self.items])
+        """:func:`membership` of the model's items in their 분야 (by 분야 code)."""
+        return membership([self.taxonomy.describe(code)["field_code"] for code in self.items])
 
     def likely_field(self, p: np.ndarray) -> tuple[str, float] | None:
         """(분야, its items' summed probability) when that sum clears the bar an item must clear to go unflagged
@@ -82,7 +82,7 @@ class Presenter:
         sums = p @ member
         first, second = np.argsort(-sums, kind="stable")[:2]
         if sums[first] >= self.review_threshold and sums[first] - sums[second] >= self.review_margin:
-            return names[first], float(sums[first])
+            return self.taxonomy.field_by_code[names[first]].name, float(sums[first])
         return None
 
     def review_reasons(self, p: np.ndarray, record: CompanyRecord, unfamiliar: bool = False) -> list[str]:
