@@ -78,11 +78,11 @@ class Presenter:
         (≥ ``review_threshold`` and ``review_margin`` ahead of the next 분야); None otherwise. Measured on flagged
         answers (docs/recommender.md): the 분야 named is right for 71% of the real dev companies where it is given
         (43% where it is not), 67% of the synthetic ones."""
-        names, member = self.field_membership
+        codes, member = self.field_membership
         sums = p @ member
         first, second = np.argsort(-sums, kind="stable")[:2]
         if sums[first] >= self.review_threshold and sums[first] - sums[second] >= self.review_margin:
-            return self.taxonomy.field_by_code[names[first]].name, float(sums[first])
+            return self.taxonomy.field_by_code[codes[first]].name, float(sums[first])
         return None
 
     def review_reasons(self, p: np.ndarray, record: CompanyRecord, unfamiliar: bool = False) -> list[str]:
