@@ -183,6 +183,94 @@ def test_hwpx_cell_and_text_box_paragraphs_stay_apart(tmp_path):
     assert paragraphs[1].cells == ("제품A 제품B", "양산")
 
 
+def test_a_form_item_name_is_the_product_and_its_guidance_is_no_value():
+    """The K-Startup 사업계획서 forms: '창업아이템명 | OO기술이 적용된 …' left as the form gives it, then '아이템명 | … |
+    범 주 | …' filled in; a row with two known labels stays a header row."""
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    rows = [("창업아이템명", "OO기술이 적용된 OO기능의 OO제품·서비스 등"), ("아이템 개요", "※ 제품·서비스 개요(핵심 기능·성능 등)"),
+            ("아이템명", "협동로봇 비전 검사 모듈", "범 주", "로봇 부품"), ("주요제품", "기술사업명")]
+    doc = Document("form.docx", "docx", [Paragraph(" | ".join(r), i + 1, None, r) for i, r in enumerate(rows)])
+    fields = propose_document(doc).fields
+    assert (fields["main_product"].value, fields["main_product"].how) == ("협동로봇 비전 검사 모듈", "label")
+    assert "product_use" not in fields and "tech_project" not in fields
+
+
+def test_docx_text_in_nested_tables_content_controls_text_boxes_and_fields_is_read(tmp_path):
+    """As Word writes them (seen in public Korean DOCX files: the official K-Startup form holds its 아이템명 box in a
+    nested table, a cover page in content controls, titles in text boxes written twice — DrawingML and a VML
+    fallback — and figure numbers in fields); two cells with the same value are two cells."""
+    import docx
+    from docx.oxml import parse_xml
+
+    ns = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+          'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"')
+
+    def box(text: str) -> str:
+        return f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+
+    document = docx.Document()
+    body = document.element.body
+    body.append(parse_xml(f'<w:sdt {ns}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>표지 제목 사업계획서</w:t></w:r></w:p>'
+                          f'</w:sdtContent></w:sdt>'))
+    body.append(parse_xml(f'<w:p {ns}><w:r><mc:AlternateContent><mc:Choice Requires="wps">{box("글상자 제목")}'
+                          f'</mc:Choice><mc:Fallback>{box("글상자 제목")}</mc:Fallback></mc:AlternateContent></w:r></w:p>'))
+    body.append(parse_xml(f'<w:p {ns}><w:r><w:t xml:space="preserve">그림 </w:t></w:r><w:fldSimple w:instr="SEQ 그림">'
+                          f'<w:r><w:t>1</w:t></w:r></w:fldSimple><w:r><w:t xml:space="preserve"> 제품 사진</w:t></w:r>'
+                          f'<w:del><w:r><w:delText>지운 글</w:delText></w:r></w:del></w:p>'))
+    row = document.add_table(rows=1, cols=4).rows[0].cells
+    row[0].text, row[2].text = "아이템명", "범 주"
+    row[1].add_table(rows=1, cols=1).cell(0, 0).text = "협동로봇 비전 검사 모듈"
+    row[3].add_table(rows=1, cols=1).cell(0, 0).text = "로봇 부품"
+    budget = document.add_table(rows=1, cols=3).rows[0].cells
+    budget[0].text, budget[1].text, budget[2].text = "사업비", "00백만원", "00백만원"
+    path = tmp_path / "form.docx"
+    document.save(str(path))
+    texts = [p.text for p in read_document(path).paragraphs]
+    for wanted in ("표지 제목 사업계획서", "그림 1 제품 사진", "아이템명 | 협동로봇 비전 검사 모듈 | 범 주 | 로봇 부품",
+                   "사업비 | 00백만원 | 00백만원"):
+        assert wanted in texts, wanted
+    assert texts.count("글상자 제목") == 1 and not any("지운 글" in t for t in texts)
+    assert propose(path).fields["main_product"].value == "협동로봇 비전 검사 모듈"
+
+
+def stretched(words: list[str], width: int, indent: int = 7) -> str:
+    """A justified line as pypdf's layout mode prints it: the words spread to ``width`` columns by runs of spaces."""
+    gaps, extra = divmod(width - indent - sum(map(len, words)), len(words) - 1)
+    return " " * indent + "".join(w + " " * (gaps + (i < extra)) for i, w in enumerate(words[:-1])) + words[-1]
+
+
+def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
+    """What pypdf's layout mode makes of public Korean PDFs written by Word and Hancom Office: justified lines with
+    every word gap stretched (and a blank line between lines), a bold heading whose runs Hancom draws twice, and
+    headers and footers padded differently on each page. Tables stay tables: a row of phrases, a row of figures."""
+    import pypdf
+
+    first = "본 프로젝트는 현 영상 플랫폼의 미성년자 시청 불가 영상에 대한 검열 시스템의 단점을".split()
+    second = "보완한 시스템을 개발하는 것을 목표로 한다. 현재 영상 검열 시스템은 사용자의 신고 혹은 운영자의".split()
+
+    def page(k: int) -> str:
+        body = ["1   사업 사업 신청은 신청은 어떻게 어떻게 하나요하나요?", "",
+                stretched(first, 96), "", stretched(second, 96), "", "       모니터링을 통한 수동 검열로 이루어진다.", "",
+                "   제품명            용도                 매출 비중",
+                "   비전 검사 모듈     외관 결함 검사        60%",
+                "   사업비     00백만원     00백만원     00백만원", ""] if k == 0 else [f"{'가나다라마바사아자차'[k]}장의 본문.", ""]
+        return "\n".join([" " * (12 + k % 3) + "국민대학교" + " " * (40 + k % 2) + "개발   계획서", "", *body,
+                          " " * (5 + k % 4) + f"캡스톤 디자인   I     Page {k + 1} of 9"])
+
+    path = next(d[2] for d in documents if d[2].suffix == ".pdf")
+    pages = iter(range(100))
+    monkeypatch.setattr(pypdf.PageObject, "extract_text", lambda self, *a, **k: page(next(pages)))
+    paragraphs = read_document(path).paragraphs
+    texts = [p.text for p in paragraphs]
+    assert f"{' '.join(first + second)} 모니터링을 통한 수동 검열로 이루어진다." in texts
+    assert "1 사업 신청은 어떻게 하나요?" in texts
+    assert not any("국민대학교" in t or "캡스톤" in t for t in texts)
+    rows = [p.cells for p in paragraphs if p.cells]
+    assert ("제품명", "용도", "매출 비중") in rows and ("사업비", "00백만원", "00백만원", "00백만원") in rows
+
+
 def test_control_characters_never_reach_a_paragraph():
     from workbench.intake.document import numbered
 

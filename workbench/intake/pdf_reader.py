@@ -15,14 +15,43 @@ MIN_CHARS_PER_PAGE = 20
 SENTENCE_END = re.compile(r"[.!?。]$")
 BULLET = re.compile(r"^([□■○●◦•▶▪\-–·※]|\d{1,2}[.)]|[가-하][.)]|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]\.)\s*")
 COLUMN_GAP = re.compile(r"\s{3,}")
+RUNNING_LINES = 5  # lines at the top and at the bottom of a page looked at for running headers and footers
+SPACED_MIN_CELLS = 4  # a line of this many layout cells, 3/4 of them one word (or 1.5× as many, half), is prose
+NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,3}\.?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]{1,4}\.?|[가-하][.)]")
+FIGURE = re.compile(r"[-+(]?\d[\d.,:~/\-]*(?:[%가-힣A-Za-z]{1,4}\)?)?")  # 60%, 1,200, 00백만원, 2025년: a row of
+# figures is a table row, however many cells it has
+RIGHT_EDGE_SLACK = 4  # characters short of the page's right text edge a justified line may end
 
+
+DOUBLED_RUN = re.compile(r"(\d*[^\s\d]\S{0,29}?)\1")  # a run of characters, one not a digit, twice over
+DOUBLED_SHARE = 0.4  # share of a line's words that come twice for the line to be read as drawn twice
 
 TWO_BYTE_CODESPACE = re.compile(rb"1\s+begincodespacerange\s*<0000>\s*<ffff>\s*endcodespacerange", re.IGNORECASE)
 
 
 def _layout_lines(text: str) -> list[str]:
     # NUL: a font whose codes pypdf still reads byte by byte (see _two_byte_codes) gives one before each character
-    return [line.replace("\x00", "").rstrip() for line in text.split("\n")]
+    return [_undoubled(line.replace("\x00", "").rstrip()) for line in text.split("\n")]
+
+
+def _undoubled(line: str) -> str:
+    """A line with its words once. Hancom Office makes bold of a font without a bold face by drawing each run twice,
+    and pypdf reads both copies ('사업 사업 신청은 신청은 누리집누리집(홈페이지홈페이지)을 을'); when most words of a line
+    come twice so, a word ending the one just before it (not across a column gap: table cells may repeat a value)
+    and a run repeated inside a word are dropped. The repeated run holds a letter, so figures ('16:00') are kept."""
+    parts = [p for p in re.split(r"(\s+)", line) if p]
+    words = [p for p in parts if not p.isspace()]
+    again = [i > 1 and not p.isspace() and len(parts[i - 1]) < 3 and parts[i - 2].endswith(p)
+             for i, p in enumerate(parts)]
+    if not words or sum(again) + sum(bool(DOUBLED_RUN.search(w)) for w in words) < DOUBLED_SHARE * len(words):
+        return line
+    kept = []
+    for part, dropped in zip(parts, again):
+        if dropped:
+            kept.pop()  # its space
+        else:
+            kept.append(part if part.isspace() else DOUBLED_RUN.sub(r"\1", part))
+    return "".join(kept)
 
 
 def _two_byte_codes(pdf) -> None:
@@ -46,38 +75,67 @@ def _two_byte_codes(pdf) -> None:
                 font[NameObject("/Encoding")] = NameObject("/Identity-H")
 
 
+def _line_key(line: str) -> str:
+    """A line as a running header or footer repeats it: digits (page numbers) and the layout's padding ignored."""
+    return " ".join(re.sub(r"\d+", "#", line).split())
+
+
 def _running(pages: list[list[str]]) -> set[str]:
-    """First and last lines repeated on at least half of the pages (digits ignored): headers and footers."""
+    """Lines among the first and last ``RUNNING_LINES`` of a page repeated on at least half of the pages: headers
+    and footers (a Word header block of several lines; pypdf pads the same line differently on each page)."""
     if len(pages) < 2:
         return set()
     ends = Counter()
     for lines in pages:
-        body = [ln.strip() for ln in lines if ln.strip()]
-        for ln in {*body[:2], *body[-2:]}:
-            ends[re.sub(r"\d+", "#", ln)] += 1
+        body = [ln for ln in lines if ln.strip()]
+        ends.update({_line_key(ln) for ln in body[:RUNNING_LINES] + body[-RUNNING_LINES:]})
     return {k for k, n in ends.items() if n >= max(2, len(pages) / 2)}
+
+
+def _spaced(cells: list[str]) -> bool:
+    """A line of prose that justification stretched: pypdf's layout mode prints its word gaps as runs of spaces, so
+    it splits into many one-word 'cells' — unlike a table row, whose cells hold phrases or figures; also a numbered
+    heading."""
+    if len(cells) == 2 and NUMBERED.fullmatch(cells[0]) and not FIGURE.fullmatch(cells[1]):
+        return True  # a numbered heading, its number set apart by a tab ('1.1      프로젝트 개요')
+    words = sum(" " not in c for c in cells) / max(len(cells), 1)
+    return ((len(cells) >= SPACED_MIN_CELLS and words >= 0.75 or len(cells) >= 1.5 * SPACED_MIN_CELLS and words >= 0.5)
+            and sum(bool(FIGURE.fullmatch(c)) for c in cells) <= len(cells) / 2)
 
 
 def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[str, int | None, tuple[str, ...]]]:
     """Blank lines, sentence ends and bullets end a paragraph; wrapped lines are joined. A line with columns (runs
-    of three or more spaces) is a table row, and so is a line touching one (a wrapped cell)."""
-    lines = [ln for ln in lines if re.sub(r"\d+", "#", ln.strip()) not in running] + [""]
+    of three or more spaces) is a table row, and so is a line touching one (a wrapped cell) — unless it is prose
+    that justification stretched (:func:`_spaced`); a stretched line that reaches the right edge of the page's text
+    goes on into the next line, across the blank lines of wide line spacing."""
+    lines = [ln for ln in lines if _line_key(ln) not in running] + [""]
     cells = [[c for c in COLUMN_GAP.split(ln.strip()) if c] for ln in lines]
-    is_row = [len(c) >= 2 for c in cells]
-    blocks, current = [], ""
+    spaced = [_spaced(c) for c in cells]
+    edge = max((len(ln.rstrip()) for ln, s in zip(lines, spaced) if s), default=0)
+    is_row = [len(c) >= 2 and not s for c, s in zip(cells, spaced)]
+    blocks, current, goes_on = [], "", False
     for i, line_cells in enumerate(cells):
-        touching = is_row[i] or (line_cells and ((i and is_row[i - 1]) or is_row[i + 1 if i + 1 < len(cells) else i]))
+        if not line_cells and goes_on:
+            continue
+        prose = spaced[i] or (goes_on and not BULLET.match(line_cells[0]))  # goes on: however it is spaced
+        if prose:
+            is_row[i] = False
+            line_cells = [" ".join(line_cells)]
+        goes_on = spaced[i] and len(lines[i].rstrip()) >= edge - RIGHT_EDGE_SLACK
+        touching = is_row[i] or (line_cells and not prose
+                                 and ((i and is_row[i - 1]) or is_row[i + 1 if i + 1 < len(cells) else i]))
         if current and (not line_cells or touching or BULLET.match(line_cells[0])):
             blocks.append((current, page, ()))
             current = ""
         if touching:
             blocks.append((" | ".join(line_cells), page, tuple(line_cells)))
         elif line_cells:
-            current = f"{current} {line_cells[0]}" if current else line_cells[0]
-            if SENTENCE_END.search(line_cells[0]):
+            text = " ".join(line_cells)
+            current = f"{current} {text}" if current else text
+            if SENTENCE_END.search(text) and not goes_on:
                 blocks.append((current, page, ()))
                 current = ""
-    return blocks
+    return blocks + [(current, page, ())] if current else blocks
 
 
 class PdfReader:

@@ -25,8 +25,9 @@ from workbench.taxonomy.ksic import ksic_tables
 
 FIELDS = ("main_product", "product_use", "tech_project", "ksic_code", "industry_name", "nst_code")
 LABELS = {  # label (spaces removed) → field
-    **dict.fromkeys(("주요제품", "주력제품", "주요생산품", "대표제품", "주요품목"), "main_product"),
-    **dict.fromkeys(("제품용도", "제품의용도및특성", "용도및특성", "제품용도및특성"), "product_use"),
+    # 창업아이템명, 아이템명, 아이템 개요: the labels of the K-Startup 사업계획서 forms (창업도약·초기창업·예비창업패키지)
+    **dict.fromkeys(("주요제품", "주력제품", "주요생산품", "대표제품", "주요품목", "창업아이템명", "아이템명"), "main_product"),
+    **dict.fromkeys(("제품용도", "제품의용도및특성", "용도및특성", "제품용도및특성", "아이템개요"), "product_use"),
     **dict.fromkeys(("기술사업명", "과제명", "사업명", "기술명", "개발과제명"), "tech_project"),
     **dict.fromkeys(("업종코드", "업종", "주업종", "표준산업분류", "산업분류"), "ksic_code"),
     **dict.fromkeys(("업종명",), "industry_name"),
@@ -34,6 +35,8 @@ LABELS = {  # label (spaces removed) → field
 }
 VALIDATED = {"ksic_code", "nst_code"}  # taken only when the code exists in its table
 LABELLED = re.compile(r"^\s*([가-힣 ]{2,16}?)\s*[:：]\s*(.+)$")
+# a form's own guidance left in place of a value: a ※ note or an OO / ○○ placeholder ('OO기술이 적용된 OO제품')
+GUIDANCE = re.compile(r"^\s*※|(?<![A-Za-z])(?:OO|○○)")
 KSIC = re.compile(r"(?<![0-9])(?:C|KSIC\s*)?([0-9]{5})(?![0-9])")
 NST_IN_TEXT = re.compile(r"(?:기술분류|국가과학기술표준분류)[^A-Z]{0,20}([A-Z]{2}[0-9]{4})")
 LEAD = (re.compile(r"(?:주력|주요|대표)\s*제품은\s*(.+?)\s*(?:입니다|이다|임)\s*[.]?$"),
@@ -95,15 +98,25 @@ def _clip(text: str, limit: int) -> str:
 
 def _labelled(p: Paragraph) -> list[tuple[str, str]]:
     """(field, value) pairs of a 'label: value' paragraph or a 'label | value' table row; empty cells (merged cells
-    of a form, e.g. '주요제품 | | 센서') are left out first. A row of several pairs ('업종코드 | 26299 | 업종명 | …')
-    gives only the codes, which are validated: its text pairs could as well be a table's header row."""
+    of a form, e.g. '주요제품 | | 센서') are left out first. Codes are validated, so any pair stating one is taken; a
+    text value only when its label is the one label the row holds that this module knows and the value is not such a
+    label itself ('아이템명 | 협동로봇 비전 모듈 | 범주 | 로봇 부품' gives 주요제품; '업종코드 | 26299 | 업종명 | …' only
+    the code): a row of several known labels, or of a known label followed by another, is more likely a header row."""
     if p.cells:
         cells = [c for c in p.cells if c]
         pairs = list(zip(cells[::2], cells[1::2])) if len(cells) % 2 == 0 else []
     else:
         pairs = [m.groups()] if (m := LABELLED.match(p.text)) else []
-    found = [(LABELS.get(re.sub(r"\s", "", label)), value.strip()) for label, value in pairs]
-    return [(name, value) for name, value in found if name and value and (len(pairs) == 1 or name in VALIDATED)]
+    found = [(_label(label), value.strip()) for label, value in pairs]
+    known = [value for name, value in found if name]
+    text_ok = len(known) == 1 and not _label(known[0])
+    return [(name, value) for name, value in found
+            if name and value and not GUIDANCE.search(value) and (name in VALIDATED or text_ok)]
+
+
+def _label(text: str) -> str | None:
+    """The form field a label names (spaces ignored), else None."""
+    return LABELS.get(re.sub(r"\s", "", text))
 
 
 class Proposer:
