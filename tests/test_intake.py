@@ -244,7 +244,8 @@ def stretched(words: list[str], width: int, indent: int = 7) -> str:
 def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
     """What pypdf's layout mode makes of public Korean PDFs written by Word and Hancom Office: justified lines with
     every word gap stretched (and a blank line between lines), a bold heading whose runs Hancom draws twice, and
-    headers and footers padded differently on each page. Tables stay tables: a row of phrases, a row of figures."""
+    headers and footers padded differently on each page. Tables stay tables: a row of phrases, a row of figures, a
+    cell wrapped onto a line of its own; a word with a repeated syllable or letter is no doubled run."""
     import pypdf
 
     first = "본 프로젝트는 현 영상 플랫폼의 미성년자 시청 불가 영상에 대한 검열 시스템의 단점을".split()
@@ -253,8 +254,10 @@ def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
     def page(k: int) -> str:
         body = ["1   사업 사업 신청은 신청은 어떻게 어떻게 하나요하나요?", "",
                 stretched(first, 96), "", stretched(second, 96), "", "       모니터링을 통한 수동 검열로 이루어진다.", "",
+                "   체외진단 의료기기 (국가과학기술표준분류 EE1206)", "",
                 "   제품명            용도                 매출 비중",
-                "   비전 검사 모듈     외관 결함 검사        60%",
+                "   비전   검사   모듈   세트",
+                "   [VS-100]          외관 결함 검사        60%",
                 "   사업비     00백만원     00백만원     00백만원", ""] if k == 0 else [f"{'가나다라마바사아자차'[k]}장의 본문.", ""]
         return "\n".join([" " * (12 + k % 3) + "국민대학교" + " " * (40 + k % 2) + "개발   계획서", "", *body,
                           " " * (5 + k % 4) + f"캡스톤 디자인   I     Page {k + 1} of 9"])
@@ -265,7 +268,8 @@ def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
     paragraphs = read_document(path).paragraphs
     texts = [p.text for p in paragraphs]
     assert f"{' '.join(first + second)} 모니터링을 통한 수동 검열로 이루어진다." in texts
-    assert "1 사업 신청은 어떻게 하나요?" in texts
+    assert "1 사업 신청은 어떻게 하나요?" in texts and "체외진단 의료기기 (국가과학기술표준분류 EE1206)" in texts
+    assert not any("모듈 세트" in p.text for p in paragraphs if not p.cells)  # a wrapped cell between rows
     assert not any("국민대학교" in t or "캡스톤" in t for t in texts)
     rows = [p.cells for p in paragraphs if p.cells]
     assert ("제품명", "용도", "매출 비중") in rows and ("사업비", "00백만원", "00백만원", "00백만원") in rows

@@ -1,5 +1,6 @@
 """PDF: the text layer, page by page (pypdf), wrapped lines joined into paragraphs, running headers and footers
-dropped, table rows kept as cells (columns are runs of two or more spaces in pypdf's layout mode)."""
+dropped, table rows kept as cells (columns are runs of three or more spaces in pypdf's layout mode), justified prose
+and bold drawn twice undone."""
 from __future__ import annotations
 
 import re
@@ -20,11 +21,13 @@ SPACED_MIN_CELLS = 4  # a line of this many layout cells, 3/4 of them one word (
 NUMBERED = re.compile(r"\d{1,2}(?:\.\d{1,2}){0,3}\.?|[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ]{1,4}\.?|[가-하][.)]")
 FIGURE = re.compile(r"[-+(]?\d[\d.,:~/\-]*(?:[%가-힣A-Za-z]{1,4}\)?)?")  # 60%, 1,200, 00백만원, 2025년: a row of
 # figures is a table row, however many cells it has
+SPACED_GAP_RATIO = 3  # its widest gap at most this many times its median gap
 RIGHT_EDGE_SLACK = 4  # characters short of the page's right text edge a justified line may end
 
 
-DOUBLED_RUN = re.compile(r"(\d*[^\s\d]\S{0,29}?)\1")  # a run of characters, one not a digit, twice over
-DOUBLED_SHARE = 0.4  # share of a line's words that come twice for the line to be read as drawn twice
+DOUBLED_RUN = re.compile(r"(\d*[^\s\d]\S{1,29}?)\1")  # a run of 2+ characters, one not a digit, twice over
+DOUBLED_SHARE = 0.4  # share of a line's words (and at least two of them) that come twice for the line to be read
+# as drawn twice: one repeated syllable is a word ('의료기기', '억제제'), and so is one repeated code ('EE1206')
 
 TWO_BYTE_CODESPACE = re.compile(rb"1\s+begincodespacerange\s*<0000>\s*<ffff>\s*endcodespacerange", re.IGNORECASE)
 
@@ -38,12 +41,14 @@ def _undoubled(line: str) -> str:
     """A line with its words once. Hancom Office makes bold of a font without a bold face by drawing each run twice,
     and pypdf reads both copies ('사업 사업 신청은 신청은 누리집누리집(홈페이지홈페이지)을 을'); when most words of a line
     come twice so, a word ending the one just before it (not across a column gap: table cells may repeat a value)
-    and a run repeated inside a word are dropped. The repeated run holds a letter, so figures ('16:00') are kept."""
+    and a run of two or more characters repeated inside a word are dropped; the run holds a letter, so figures
+    ('16:00') are kept."""
     parts = [p for p in re.split(r"(\s+)", line) if p]
     words = [p for p in parts if not p.isspace()]
     again = [i > 1 and not p.isspace() and len(parts[i - 1]) < 3 and parts[i - 2].endswith(p)
              for i, p in enumerate(parts)]
-    if not words or sum(again) + sum(bool(DOUBLED_RUN.search(w)) for w in words) < DOUBLED_SHARE * len(words):
+    twice = sum(again) + sum(bool(DOUBLED_RUN.search(w)) for w in words)
+    if twice < max(2, DOUBLED_SHARE * len(words)):
         return line
     kept = []
     for part, dropped in zip(parts, again):
@@ -92,27 +97,35 @@ def _running(pages: list[list[str]]) -> set[str]:
     return {k for k, n in ends.items() if n >= max(2, len(pages) / 2)}
 
 
-def _spaced(cells: list[str]) -> bool:
+def _spaced(line: str) -> bool:
     """A line of prose that justification stretched: pypdf's layout mode prints its word gaps as runs of spaces, so
-    it splits into many one-word 'cells' — unlike a table row, whose cells hold phrases or figures; also a numbered
-    heading."""
+    it splits into many one-word 'cells' with gaps of about one width — unlike a table row, whose cells hold phrases
+    or figures, or a wrapped table cell, whose words are set a few spaces apart and far from the next cell; also a
+    numbered heading."""
+    cells = COLUMN_GAP.split(line.strip())
     if len(cells) == 2 and NUMBERED.fullmatch(cells[0]) and not FIGURE.fullmatch(cells[1]):
         return True  # a numbered heading, its number set apart by a tab ('1.1      프로젝트 개요')
-    words = sum(" " not in c for c in cells) / max(len(cells), 1)
+    words = sum(" " not in c for c in cells) / len(cells)
+    gaps = sorted(len(g) for g in COLUMN_GAP.findall(line.strip()))
     return ((len(cells) >= SPACED_MIN_CELLS and words >= 0.75 or len(cells) >= 1.5 * SPACED_MIN_CELLS and words >= 0.5)
+            and gaps[-1] <= SPACED_GAP_RATIO * gaps[len(gaps) // 2]
             and sum(bool(FIGURE.fullmatch(c)) for c in cells) <= len(cells) / 2)
 
 
 def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[str, int | None, tuple[str, ...]]]:
     """Blank lines, sentence ends and bullets end a paragraph; wrapped lines are joined. A line with columns (runs
     of three or more spaces) is a table row, and so is a line touching one (a wrapped cell) — unless it is prose
-    that justification stretched (:func:`_spaced`); a stretched line that reaches the right edge of the page's text
-    goes on into the next line, across the blank lines of wide line spacing."""
+    that justification stretched (:func:`_spaced`) and not a wrapped cell between rows; a stretched line that reaches
+    the right edge of the page's text goes on into the next line, across the blank lines of wide line spacing."""
     lines = [ln for ln in lines if _line_key(ln) not in running] + [""]
     cells = [[c for c in COLUMN_GAP.split(ln.strip()) if c] for ln in lines]
-    spaced = [_spaced(c) for c in cells]
-    edge = max((len(ln.rstrip()) for ln, s in zip(lines, spaced) if s), default=0)
+    edge = max(len(ln.rstrip()) for ln in lines) - RIGHT_EDGE_SLACK
+    spaced = [bool(c) and _spaced(ln) for ln, c in zip(lines, cells)]
     is_row = [len(c) >= 2 and not s for c, s in zip(cells, spaced)]
+    rows = is_row.copy()
+    for i, line in enumerate(lines):  # short of the edge, beside a table row: a wrapped cell, not prose
+        if spaced[i] and len(line.rstrip()) < edge and ((i and rows[i - 1]) or (i + 1 < len(lines) and rows[i + 1])):
+            spaced[i], is_row[i] = False, True
     blocks, current, goes_on = [], "", False
     for i, line_cells in enumerate(cells):
         if not line_cells and goes_on:
@@ -121,7 +134,7 @@ def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[s
         if prose:
             is_row[i] = False
             line_cells = [" ".join(line_cells)]
-        goes_on = spaced[i] and len(lines[i].rstrip()) >= edge - RIGHT_EDGE_SLACK
+        goes_on = spaced[i] and len(lines[i].rstrip()) >= edge
         touching = is_row[i] or (line_cells and not prose
                                  and ((i and is_row[i - 1]) or is_row[i + 1 if i + 1 < len(cells) else i]))
         if current and (not line_cells or touching or BULLET.match(line_cells[0])):
