@@ -97,12 +97,11 @@ def _running(pages: list[list[str]]) -> set[str]:
     return {k for k, n in ends.items() if n >= max(2, len(pages) / 2)}
 
 
-def _spaced(line: str) -> bool:
+def _spaced(line: str, cells: list[str]) -> bool:
     """A line of prose that justification stretched: pypdf's layout mode prints its word gaps as runs of spaces, so
     it splits into many one-word 'cells' with gaps of about one width — unlike a table row, whose cells hold phrases
     or figures, or a wrapped table cell, whose words are set a few spaces apart and far from the next cell; also a
-    numbered heading."""
-    cells = COLUMN_GAP.split(line.strip())
+    numbered heading. ``cells``: the line split at its column gaps."""
     if len(cells) == 2 and NUMBERED.fullmatch(cells[0]) and not FIGURE.fullmatch(cells[1]):
         return True  # a numbered heading, its number set apart by a tab ('1.1      프로젝트 개요')
     words = sum(" " not in c for c in cells) / len(cells)
@@ -119,12 +118,13 @@ def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[s
     the right edge of the page's text goes on into the next line, across the blank lines of wide line spacing."""
     lines = [ln for ln in lines if _line_key(ln) not in running] + [""]
     cells = [[c for c in COLUMN_GAP.split(ln.strip()) if c] for ln in lines]
-    edge = max(len(ln.rstrip()) for ln in lines) - RIGHT_EDGE_SLACK
-    spaced = [bool(c) and _spaced(ln) for ln, c in zip(lines, cells)]
+    edge = max(map(len, lines)) - RIGHT_EDGE_SLACK  # lines come right-stripped (_layout_lines)
+    spaced = [bool(c) and _spaced(ln, c) for ln, c in zip(lines, cells)]
     is_row = [len(c) >= 2 and not s for c, s in zip(cells, spaced)]
     rows = is_row.copy()
-    for i, line in enumerate(lines):  # short of the edge, beside a table row: a wrapped cell, not prose
-        if spaced[i] and len(line.rstrip()) < edge and ((i and rows[i - 1]) or (i + 1 < len(lines) and rows[i + 1])):
+    # short of the edge, beside a table row: a wrapped cell, not prose (the last line, the blank one added, is no row)
+    for i, line in enumerate(lines):
+        if spaced[i] and len(line) < edge and ((i and rows[i - 1]) or rows[i + 1]):
             spaced[i], is_row[i] = False, True
     blocks, current, goes_on = [], "", False
     for i, line_cells in enumerate(cells):
@@ -134,7 +134,7 @@ def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[s
         if prose:
             is_row[i] = False
             line_cells = [" ".join(line_cells)]
-        goes_on = spaced[i] and len(lines[i].rstrip()) >= edge
+        goes_on = spaced[i] and len(lines[i]) >= edge
         touching = is_row[i] or (line_cells and not prose
                                  and ((i and is_row[i - 1]) or is_row[i + 1 if i + 1 < len(cells) else i]))
         if current and (not line_cells or touching or BULLET.match(line_cells[0])):
