@@ -4,7 +4,10 @@ HWP and HWPX files"). Prints figures; asserts nothing; stores nothing.
 For each file: read or refused (with the kind), or a crash (a bug: every bad file should be refused in Korean);
 paragraphs, table rows and characters read; for HWP and HWPX, the share of the words (2+ letters) of the preview
 text Hancom Office writes into the file (``PrvText``) that the reader also returned — a ground truth no reader of
-ours produced. ``--propose`` also prints the proposed fields.
+ours produced; for PDF, when poppler's ``pdftotext`` is installed (another reader, not ground truth), the share of its
+words we also read, the share of ours it also read (words as whitespace splits them, counted with repeats), and of our
+table rows' cell boundaries those between two words it prints side by side on a line (running text we cut into
+cells). ``--propose`` also prints the proposed fields.
 
     .venv/bin/python scripts/check_documents.py FOLDER [--propose]
 """
@@ -12,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import statistics
+import subprocess
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -41,6 +46,22 @@ def hancom_preview(path: Path) -> str | None:
     return None
 
 
+def against_pdftotext(path: Path, doc) -> tuple[float, float, int, int] | None:
+    """Words of ``pdftotext``'s text we read, ours it read, and cell boundaries of ours: all, and those inside a line of
+    its text (see the module's docstring); None without ``pdftotext``."""
+    if not shutil.which("pdftotext"):
+        return None
+    ref = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
+    theirs = Counter(ref.split())
+    ours = Counter(w for p in doc.paragraphs for w in p.text.split() if w != "|")
+    both = sum((theirs & ours).values())
+    side_by_side = {pair for line in ref.splitlines() for pair in zip(line.split(), line.split()[1:])}
+    bounds = [(a.split()[-1], b.split()[0]) for p in doc.paragraphs for a, b in zip(p.cells, p.cells[1:])
+              if a.split() and b.split()]
+    return (both / max(sum(theirs.values()), 1), both / max(sum(ours.values()), 1), len(bounds),
+            sum(b in side_by_side for b in bounds))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
@@ -48,6 +69,7 @@ def main() -> None:
     args = parser.parse_args()
     outcome: Counter[str] = Counter()
     found: dict[str, list[float]] = {}
+    pdf: list[tuple[float, float, int, int]] = []
     for path in sorted(p for p in args.folder.iterdir() if p.suffix.lower().lstrip(".") in READERS):
         try:
             doc = read_document(path)
@@ -69,6 +91,10 @@ def main() -> None:
             share = sum(w in ours for w in preview) / len(preview)
             found.setdefault(path.suffix.lower(), []).append(share)
             line += f"; preview words found {share:.3f} of {len(preview)}"
+        if path.suffix.lower() == ".pdf" and (versus := against_pdftotext(path, doc)):
+            pdf.append(versus)
+            line += (f"; pdftotext words found {versus[0]:.3f}, ours in its text {versus[1]:.3f}, cell boundaries "
+                     f"inside its lines {versus[3]}/{versus[2]}")
         print(line)
         if args.propose:
             for name, field in propose_document(doc).fields.items():
@@ -77,6 +103,11 @@ def main() -> None:
     for ext, shares in found.items():
         print(f"{ext}: preview words found, {len(shares)} files: mean {statistics.mean(shares):.3f}, "
               f"min {min(shares):.3f}")
+    if pdf:
+        found_, ours_, bounds, inside = zip(*pdf)
+        print(f".pdf against pdftotext, {len(pdf)} files: its words found mean {statistics.mean(found_):.3f} (min "
+              f"{min(found_):.3f}); ours in its text mean {statistics.mean(ours_):.3f} (min {min(ours_):.3f}); cell "
+              f"boundaries inside its lines {sum(inside)}/{sum(bounds)}")
 
 
 if __name__ == "__main__":

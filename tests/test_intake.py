@@ -6,6 +6,7 @@ import io
 import json
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import olefile
@@ -236,36 +237,33 @@ def test_docx_text_in_nested_tables_content_controls_text_boxes_and_fields_is_re
 
 
 def stretched(words: list[str], width: int, indent: int = 7) -> str:
-    """A justified line as pypdf's layout mode prints it: the words spread to ``width`` columns by runs of spaces."""
+    """A justified line in layout text: the words spread to ``width`` columns by runs of spaces."""
     gaps, extra = divmod(width - indent - sum(map(len, words)), len(words) - 1)
     return " " * indent + "".join(w + " " * (gaps + (i < extra)) for i, w in enumerate(words[:-1])) + words[-1]
 
 
 def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
-    """What pypdf's layout mode makes of public Korean PDFs written by Word and Hancom Office: justified lines with
-    every word gap stretched (and a blank line between lines), a bold heading whose runs Hancom draws twice, and
-    headers and footers padded differently on each page. Tables stay tables: a row of phrases, a row of figures, a
-    cell wrapped onto a line of its own; a word with a repeated syllable or letter is no doubled run."""
-    import pypdf
+    """What the layout text of public Korean PDFs written by Word and Hancom Office looks like: justified lines with
+    every word gap stretched (and a blank line between lines), and headers and footers indented differently on each
+    page. Tables stay tables: a row of phrases, a row of figures, a cell wrapped onto a line of its own."""
+    from workbench.intake import pdf_reader
 
     first = "본 프로젝트는 현 영상 플랫폼의 미성년자 시청 불가 영상에 대한 검열 시스템의 단점을".split()
     second = "보완한 시스템을 개발하는 것을 목표로 한다. 현재 영상 검열 시스템은 사용자의 신고 혹은 운영자의".split()
 
-    def page(k: int) -> str:
-        body = ["1   사업 사업 신청은 신청은 어떻게 어떻게 하나요하나요?", "",
+    def page(k: int) -> list[str]:
+        body = ["1   사업 신청은 어떻게 하나요?", "",
                 stretched(first, 96), "", stretched(second, 96), "", "       모니터링을 통한 수동 검열로 이루어진다.", "",
                 "   체외진단 의료기기 (국가과학기술표준분류 EE1206)", "",
                 "   제품명            용도                 매출 비중",
                 "   비전   검사   모듈   세트",
                 "   [VS-100]          외관 결함 검사        60%",
                 "   사업비     00백만원     00백만원     00백만원", ""] if k == 0 else [f"{'가나다라마바사아자차'[k]}장의 본문.", ""]
-        return "\n".join([" " * (12 + k % 3) + "국민대학교" + " " * (40 + k % 2) + "개발   계획서", "", *body,
-                          " " * (5 + k % 4) + f"캡스톤 디자인   I     Page {k + 1} of 9"])
+        return [" " * (12 + k % 3) + "국민대학교" + " " * (40 + k % 2) + "개발   계획서", "", *body,
+                " " * (5 + k % 4) + f"캡스톤 디자인   I     Page {k + 1} of 9"]
 
-    path = next(d[2] for d in documents if d[2].suffix == ".pdf")
-    pages = iter(range(100))
-    monkeypatch.setattr(pypdf.PageObject, "extract_text", lambda self, *a, **k: page(next(pages)))
-    paragraphs = read_document(path).paragraphs
+    monkeypatch.setattr(pdf_reader, "pdf_pages", lambda path: [page(k) for k in range(9)])
+    paragraphs = read_document(next(d[2] for d in documents if d[2].suffix == ".pdf")).paragraphs
     texts = [p.text for p in paragraphs]
     assert f"{' '.join(first + second)} 모니터링을 통한 수동 검열로 이루어진다." in texts
     assert "1 사업 신청은 어떻게 하나요?" in texts and "체외진단 의료기기 (국가과학기술표준분류 EE1206)" in texts
@@ -273,6 +271,39 @@ def test_pdf_layout_of_word_and_hancom_files_is_undone(documents, monkeypatch):
     assert not any("국민대학교" in t or "캡스톤" in t for t in texts)
     rows = [p.cells for p in paragraphs if p.cells]
     assert ("제품명", "용도", "매출 비중") in rows and ("사업비", "00백만원", "00백만원", "00백만원") in rows
+
+
+def chars_of(text: str, x: float, y: float, size: float = 10.0, advance: float = 1.0, drawn_spaces: bool = True):
+    """Characters as PDFium reports them, each ``advance`` font sizes wide; a space leaves 0.3 of a font size, and is
+    drawn (or put in by PDFium) unless ``drawn_spaces`` is false."""
+    from workbench.intake.pdf_text import Char
+
+    out = []
+    for ch in text:
+        if ch == " ":
+            out[-1].space_after = drawn_spaces
+            x += 0.3 * size
+        else:
+            out.append(Char(ch, x, y, x + advance * size, size))
+            x += advance * size
+    return out
+
+
+def test_pdf_characters_become_lines_words_and_columns():
+    """Real files the layout text is made from: Hancom draws a bold run twice at the same place (read once); a table
+    label centred beside a cell of two lines belongs to its first line; a wide gap is a column; boxes wider than the
+    advance with no space drawn (Aspose writes so) still leave the word gaps; blank lines where lines of space are
+    left."""
+    from workbench.intake.pdf_text import page_text
+
+    bold = chars_of("사업 신청은 어떻게", 50, 700)
+    twice = bold + [replace(c, x=c.x + 0.4, right=c.right + 0.4) for c in bold]  # the run again, 0.4 pt on
+    label = chars_of("주업종", 50, 665)
+    cell = chars_of("KSIC 87122 기타 연구", 200, 670) + chars_of("개발업", 200, 658)
+    wide = [replace(c, right=c.right + 2) for c in chars_of("코스피는 상승하였습니다", 50, 620, drawn_spaces=False)]
+    lines = page_text(twice + label + cell + wide, space_em=0.3)
+    assert [[c.strip() for c in re.split(r"\s{3,}", ln.strip())] for ln in lines] == [
+        ["사업 신청은 어떻게"], [""], [""], ["주업종", "KSIC 87122 기타 연구"], ["개발업"], [""], [""], ["코스피는 상승하였습니다"]]
 
 
 def test_control_characters_never_reach_a_paragraph():
@@ -295,8 +326,8 @@ def refused(path: Path) -> IntakeError:
 
 
 def test_a_pdf_with_more_than_256_different_characters_reads_back_exactly(tmp_path):
-    """fpdf2 embeds its font's code map as a stream; pypdf read such a font byte by byte, garbling every character
-    past the subset's 256th glyph. 400 different syllables, written and read back."""
+    """fpdf2 embeds its font's code map as a stream; a reader taking such a font byte by byte (pypdf 7.1 did) garbles
+    every character past the subset's 256th glyph. 400 different syllables, written and read back."""
     from workbench.intake.testdocs.content import Block, DocSpec
     from workbench.intake.testdocs.pdf_writer import write_pdf
 
@@ -329,12 +360,12 @@ def test_pdf_with_only_an_owner_password_is_read(documents, tmp_path):
 
 
 def test_any_failure_of_the_pdf_parser_is_a_corrupt_file(documents, monkeypatch):
-    import pypdf
+    import pypdfium2
 
     def broken(*args, **kwargs):
-        raise AttributeError("'NullObject' object has no attribute 'get'")  # as pypdf raised on a public PDF
+        raise pypdfium2.PdfiumError("Failed to load document (PDFium: Data format error).")
 
-    monkeypatch.setattr(pypdf, "PdfReader", broken)
+    monkeypatch.setattr(pypdfium2, "PdfDocument", broken)
     assert refused(next(d[2] for d in documents if d[2].suffix == ".pdf")).kind == "corrupt"
 
 
