@@ -306,6 +306,30 @@ def test_pdf_characters_become_lines_words_and_columns():
         ["사업 신청은 어떻게"], [""], [""], ["주업종", "KSIC 87122 기타 연구"], ["개발업"], [""], [""], ["코스피는 상승하였습니다"]]
 
 
+def test_a_pdf_page_set_sideways_is_read_along_its_text(tmp_path):
+    """A landscape table printed on a portrait page runs up the page: its lines are read along the text (they were
+    all dropped as rotated text, and the file refused as a scan), and a label turned against it is left out."""
+    from fpdf import FPDF
+
+    from workbench.intake.testdocs.pdf_writer import korean_font
+
+    font, index = korean_font()
+    pdf = FPDF()
+    pdf.add_font("kr", fname=font, collection_font_number=index)
+    pdf.set_font("kr", size=11)
+    pdf.add_page()
+    with pdf.rotation(90, x=105, y=148):
+        for k, line in enumerate(["연도별 매출 계획", "당사의 주력 제품은 협동로봇 비전 검사 모듈입니다.",
+                                  "제품은 전자부품 외관 검사 공정에 쓰입니다."]):
+            pdf.text(40, 120 + 12 * k, line)
+    pdf.text(20, 280, "측면 표기")
+    pdf.output(str(tmp_path / "sideways.pdf"))
+    texts = [p.text for p in read_document(tmp_path / "sideways.pdf").paragraphs]
+    assert "당사의 주력 제품은 협동로봇 비전 검사 모듈입니다." in texts
+    assert texts.index("연도별 매출 계획") < texts.index("제품은 전자부품 외관 검사 공정에 쓰입니다.")
+    assert not any("측면" in t for t in texts)
+
+
 def test_control_characters_never_reach_a_paragraph():
     from workbench.intake.document import numbered
 

@@ -2,12 +2,13 @@
 draws it, lines by baseline, a word gap one space and a wider gap as many spaces as its width holds (so table
 columns are runs of three or more spaces, which ``pdf_reader`` splits into cells), vertical gaps as blank lines.
 Characters drawn twice in the same place (Hancom Office's bold for a font without a bold face) are read once;
-rotated text is left out. Measured on public Korean PDFs in docs/app.md ("PDF read with PDFium")."""
+a page whose text runs sideways is read along its text, and characters turned against it are left out. Measured on public Korean PDFs in docs/app.md ("PDF read with PDFium")."""
 from __future__ import annotations
 
 import ctypes
 import math
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ WORD_GAP = 0.75  # a gap this share of a space or wider is a word gap where no s
 SAME_PLACE = 0.3  # the same character again within this share of its width: drawn twice, read once
 COLUMN_SPACES = 3  # a gap this many spaces wide or wider separates columns (the reader splits cells there)
 LINE_LETTERS = 8  # letter pairs a line needs for its own letter gap; a shorter line takes the page's
-ROTATED = 0.05  # radians: a character turned more than this is rotated text
+ROTATED = 0.05  # radians: a character turned more than this from the page's text is rotated text
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the app reads uploads in its server's threads
 
 
@@ -28,7 +29,7 @@ class Char:
     """One drawn character, in page points."""
 
     text: str
-    x: float  # origin (left end of the advance) and baseline
+    x: float  # left end and baseline, in the frame of the page's text
     y: float
     right: float
     size: float  # as drawn, in points
@@ -36,32 +37,51 @@ class Char:
 
 
 def _chars(textpage) -> tuple[list[Char], list[float]]:
-    """The page's drawn characters and the widths of its drawn spaces in font sizes."""
+    """The page's drawn characters and the widths of its drawn spaces in font sizes. Places are taken in the frame of
+    the page's text: a page turned by /Rotate, or a landscape table set sideways, has its lines along its text, and
+    characters turned against most of the page's (a sideways label) are left out."""
     import pypdfium2.raw as pdfium_c
 
-    tp, chars, spaces = textpage.raw, [], []
+    tp, drawn, spaces = textpage.raw, [], []
     x, y = ctypes.c_double(), ctypes.c_double()
     box, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
     for i in range(pdfium_c.FPDFText_CountChars(tp)):
         code = pdfium_c.FPDFText_GetUnicode(tp, i)
-        if code == 32 or (code > 32 and chr(code).isspace()):
-            if chars:
-                chars[-1].space_after = True
-            generated = pdfium_c.FPDFText_IsGenerated(tp, i) == 1
-            if not generated and chars and pdfium_c.FPDFText_GetLooseCharBox(tp, i, box):
-                spaces.append((box.right - box.left) / chars[-1].size)
+        if code == 32 or (32 < code < 0x110000 and chr(code).isspace()):
+            if drawn:
+                drawn[-1][0].space_after = True
+            if pdfium_c.FPDFText_IsGenerated(tp, i) != 1 and drawn and pdfium_c.FPDFText_GetLooseCharBox(tp, i, box):
+                spaces.append((_corners(box), drawn[-1][0].size))
             continue
-        if (code < 32 or pdfium_c.FPDFText_IsGenerated(tp, i) == 1 or not pdfium_c.FPDFText_GetLooseCharBox(tp, i, box)
-                or not pdfium_c.FPDFText_GetMatrix(tp, i, matrix)):
+        if (code < 32 or 0xD800 <= code < 0xE000 or code >= 0x110000 or pdfium_c.FPDFText_IsGenerated(tp, i) == 1
+                or not pdfium_c.FPDFText_GetLooseCharBox(tp, i, box) or not pdfium_c.FPDFText_GetMatrix(tp, i, matrix)):
             continue
         # the font size as drawn: Tf's size scaled by the text and page matrices (Hancom sets Tf 108 and scales 0.12)
-        size = pdfium_c.FPDFText_GetFontSize(tp, i) * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
-        angle = pdfium_c.FPDFText_GetCharAngle(tp, i)
-        if size <= 0 or min(angle, 2 * math.pi - angle) > ROTATED:
+        size = abs(pdfium_c.FPDFText_GetFontSize(tp, i)) * math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        if size <= 0:
             continue
         pdfium_c.FPDFText_GetCharOrigin(tp, i, x, y)
-        chars.append(Char(chr(code), box.left, y.value, box.right, size))
-    return chars, spaces
+        drawn.append((Char(chr(code), 0.0, 0.0, 0.0, size), math.atan2(matrix.b, matrix.a), (x.value, y.value),
+                      _corners(box)))
+    if not drawn:
+        return [], []
+    turns = Counter(round(angle / ROTATED) for _, angle, _, _ in drawn)
+    along = turns.most_common(1)[0][0] * ROTATED  # the direction most of the page's text runs in
+    cos, sin = math.cos(along), math.sin(along)
+    chars = []
+    for char, angle, (ox, oy), corners in drawn:
+        if abs(math.remainder(angle - along, 2 * math.pi)) > ROTATED:
+            continue
+        ends = [cx * cos + cy * sin for cx, cy in corners]
+        char.x, char.right, char.y = min(ends), max(ends), oy * cos - ox * sin
+        chars.append(char)
+    widths = [(max(ends) - min(ends)) / size for corners, size in spaces
+              for ends in [[cx * cos + cy * sin for cx, cy in corners]]]
+    return chars, widths
+
+
+def _corners(box) -> tuple[tuple[float, float], ...]:
+    return (box.left, box.bottom), (box.left, box.top), (box.right, box.bottom), (box.right, box.top)
 
 
 def _lines(chars: list[Char]) -> list[list[Char]]:
