@@ -64,7 +64,7 @@ def _page_blocks(lines: list[str], page: int, running: set[str]) -> list[tuple[s
     the right edge of the page's text goes on into the next line, across the blank lines of wide line spacing."""
     lines = [ln for ln in lines if _line_key(ln) not in running] + [""]
     cells = [[c for c in COLUMN_GAP.split(ln.strip()) if c] for ln in lines]
-    edge = max(map(len, lines)) - RIGHT_EDGE_SLACK  # lines come right-stripped (_layout_lines)
+    edge = max(map(len, lines)) - RIGHT_EDGE_SLACK  # lines come right-stripped (pdf_text.page_text)
     spaced = [bool(c) and _spaced(ln, c) for ln, c in zip(lines, cells)]
     is_row = [len(c) >= 2 and not s for c, s in zip(cells, spaced)]
     rows = is_row.copy()
