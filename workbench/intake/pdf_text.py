@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import statistics
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -66,22 +67,28 @@ def _chars(textpage) -> tuple[list[Char], list[float]]:
     if not drawn:
         return [], []
     turns = Counter(round(angle / ROTATED) for _, angle, _, _ in drawn)
-    along = turns.most_common(1)[0][0] * ROTATED  # the direction most of the page's text runs in
+    most = turns.most_common(1)[0][0]
+    along = statistics.median(a for _, a, _, _ in drawn if round(a / ROTATED) == most)  # most of the text runs so
     cos, sin = math.cos(along), math.sin(along)
     chars = []
     for char, angle, (ox, oy), corners in drawn:
         if abs(math.remainder(angle - along, 2 * math.pi)) > ROTATED:
             continue
-        ends = [cx * cos + cy * sin for cx, cy in corners]
-        char.x, char.right, char.y = min(ends), max(ends), oy * cos - ox * sin
+        char.x, char.right = _extent(corners, cos, sin)
+        char.y = oy * cos - ox * sin
         chars.append(char)
-    widths = [(max(ends) - min(ends)) / size for corners, size in spaces
-              for ends in [[cx * cos + cy * sin for cx, cy in corners]]]
+    widths = [(right - left) / size for corners, size in spaces for left, right in [_extent(corners, cos, sin)]]
     return chars, widths
 
 
 def _corners(box) -> tuple[tuple[float, float], ...]:
     return (box.left, box.bottom), (box.left, box.top), (box.right, box.bottom), (box.right, box.top)
+
+
+def _extent(corners: tuple[tuple[float, float], ...], cos: float, sin: float) -> tuple[float, float]:
+    """Where a box starts and ends along the direction (cos, sin)."""
+    ends = [cx * cos + cy * sin for cx, cy in corners]
+    return min(ends), max(ends)
 
 
 def _lines(chars: list[Char]) -> list[list[Char]]:
