@@ -55,7 +55,7 @@ def against_pdftotext(path: Path, doc) -> tuple[float, float, int, int] | None:
     theirs = Counter(ref.split())
     ours = Counter(w for p in doc.paragraphs for w in p.text.split() if w != "|")
     both = sum((theirs & ours).values())
-    side_by_side = {pair for line in ref.splitlines() for pair in zip(line.split(), line.split()[1:])}
+    side_by_side = {pair for words in map(str.split, ref.splitlines()) for pair in zip(words, words[1:])}
     bounds = [(a.split()[-1], b.split()[0]) for p in doc.paragraphs for a, b in zip(p.cells, p.cells[1:])
               if a.split() and b.split()]
     return (both / max(sum(theirs.values()), 1), both / max(sum(ours.values()), 1), len(bounds),

@@ -2,7 +2,8 @@
 draws it, lines by baseline, a word gap one space and a wider gap as many spaces as its width holds (so table
 columns are runs of three or more spaces, which ``pdf_reader`` splits into cells), vertical gaps as blank lines.
 Characters drawn twice in the same place (Hancom Office's bold for a font without a bold face) are read once;
-a page whose text runs sideways is read along its text, and characters turned against it are left out. Measured on public Korean PDFs in docs/app.md ("PDF read with PDFium")."""
+a page whose text runs sideways is read along its text, and characters turned against it are left out. Measured on
+public Korean PDFs in docs/app.md ("PDF read with PDFium")."""
 from __future__ import annotations
 
 import ctypes
@@ -37,8 +38,9 @@ class Char:
     space_after: bool = False  # a space follows in the file's order (drawn, or one PDFium puts at a word gap)
 
 
-def _chars(textpage) -> tuple[list[Char], list[float]]:
-    """The page's drawn characters and the widths of its drawn spaces in font sizes. Places are taken in the frame of
+def _chars(textpage) -> tuple[list[Char], float]:
+    """The page's drawn characters and the width of its drawn spaces in font sizes (their median; :data:`SPACE_EM`
+    without any). Places are taken in the frame of
     the page's text: a page turned by /Rotate, or a landscape table set sideways, has its lines along its text, and
     characters turned against most of the page's (a sideways label) are left out."""
     import pypdfium2.raw as pdfium_c
@@ -65,7 +67,7 @@ def _chars(textpage) -> tuple[list[Char], list[float]]:
         drawn.append((Char(chr(code), 0.0, 0.0, 0.0, size), math.atan2(matrix.b, matrix.a), (x.value, y.value),
                       _corners(box)))
     if not drawn:
-        return [], []
+        return [], SPACE_EM
     turns = Counter(round(angle / ROTATED) for _, angle, _, _ in drawn)
     most = turns.most_common(1)[0][0]
     along = statistics.median(a for _, a, _, _ in drawn if round(a / ROTATED) == most)  # most of the text runs so
@@ -77,8 +79,9 @@ def _chars(textpage) -> tuple[list[Char], list[float]]:
         char.x, char.right = _extent(corners, cos, sin)
         char.y = oy * cos - ox * sin
         chars.append(char)
-    widths = [(right - left) / size for corners, size in spaces for left, right in [_extent(corners, cos, sin)]]
-    return chars, widths
+    widths = sorted(w for corners, size in spaces for left, right in [_extent(corners, cos, sin)]
+                    if (w := (right - left) / size) > 0)
+    return chars, widths[len(widths) // 2] if widths else SPACE_EM
 
 
 def _corners(box) -> tuple[tuple[float, float], ...]:
@@ -123,10 +126,10 @@ def _once(line: list[Char]) -> list[Char]:
     return kept
 
 
-def _letter_gaps(lines: list[list[Char]]) -> list[float]:
-    """Gaps between two letters side by side, in font sizes (figures and punctuation have boxes of their own)."""
-    return sorted((b.x - a.right) / a.size for line in lines for a, b in zip(line, line[1:])
-                  if a.text.isalpha() and b.text.isalpha())
+def _letter_gaps(line: list[Char]) -> list[float]:
+    """Gaps between two letters side by side on the line, in font sizes, sorted (figures and punctuation have boxes
+    of their own)."""
+    return sorted((b.x - a.right) / a.size for a, b in zip(line, line[1:]) if a.text.isalpha() and b.text.isalpha())
 
 
 def _letter_gap(gaps: list[float], space_em: float) -> float:
@@ -147,12 +150,12 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     out: list[str] = []
     last_y = None
     lines = _lines(chars)
-    page_gap = _letter_gap(_letter_gaps(lines), space_em)
-    for line in lines:
+    line_gaps = [_letter_gaps(line) for line in lines]
+    page_gap = _letter_gap(sorted(g for gaps in line_gaps for g in gaps), space_em)
+    for line, gaps in zip(lines, line_gaps):
         if last_y is not None:
             out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, 0))
         last_y = line[0].y
-        gaps = _letter_gaps([line])
         base = _letter_gap(gaps, space_em) if len(gaps) >= LINE_LETTERS else page_gap  # fonts differ line by line
         text, prev = " " * round((line[0].x - left) / unit), None
         for c in line:
@@ -187,9 +190,7 @@ def pdf_pages(path: Path) -> list[list[str]]:
             pages = []
             for page in pdf:
                 textpage = page.get_textpage()
-                chars, spaces = _chars(textpage)
-                spaces = sorted(s for s in spaces if s > 0)
-                pages.append(page_text(chars, spaces[len(spaces) // 2] if spaces else SPACE_EM))
+                pages.append(page_text(*_chars(textpage)))
                 textpage.close()
                 page.close()
             return pages
