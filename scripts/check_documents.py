@@ -5,9 +5,11 @@ For each file: read or refused (with the kind), or a crash (a bug: every bad fil
 paragraphs, table rows and characters read; for HWP and HWPX, the share of the words (2+ letters) of the preview
 text Hancom Office writes into the file (``PrvText``) that the reader also returned — a ground truth no reader of
 ours produced; for PDF, when poppler's ``pdftotext`` is installed (another reader, not ground truth), the share of its
-words we also read, the share of ours it also read (words as whitespace splits them, counted with repeats), and of our
-table rows' cell boundaries those between two words it prints side by side on a line (running text we cut into
-cells). ``--propose`` also prints the proposed fields.
+words we also read, the share of ours it also read (words as whitespace splits them, counted with repeats), the share
+of its pairs of words one after the other that we also read one after the other (reading order: columns, wrapped
+lines; it reads tables its own way, so this is below 1 for a reader that reads them well), and of our table rows' cell
+boundaries those between two words it prints side by side on a line (running text we cut into cells). ``--propose``
+also prints the proposed fields.
 
     .venv/bin/python scripts/check_documents.py FOLDER [--propose]
 """
@@ -46,19 +48,22 @@ def hancom_preview(path: Path) -> str | None:
     return None
 
 
-def against_pdftotext(path: Path, doc) -> tuple[float, float, int, int] | None:
-    """Words of ``pdftotext``'s text we read, ours it read, and cell boundaries of ours: all, and those inside a line of
-    its text (see the module's docstring); None without ``pdftotext``."""
+def against_pdftotext(path: Path, doc) -> tuple[float, float, float, int, int] | None:
+    """Words of ``pdftotext``'s text we read, ours it read, its word pairs in our order, and cell boundaries of ours:
+    all, and those inside a line of its text (see the module's docstring); None without ``pdftotext``."""
     if not shutil.which("pdftotext"):
         return None
     ref = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
     theirs = Counter(ref.split())
-    ours = Counter(w for p in doc.paragraphs for w in p.text.split() if w != "|")
+    our_words = [w for p in doc.paragraphs for w in p.text.split() if w != "|"]
+    ours = Counter(our_words)
     both = sum((theirs & ours).values())
+    their_pairs = Counter(zip(ref.split(), ref.split()[1:]))
+    in_order = sum((their_pairs & Counter(zip(our_words, our_words[1:]))).values()) / max(sum(their_pairs.values()), 1)
     side_by_side = {pair for words in map(str.split, ref.splitlines()) for pair in zip(words, words[1:])}
     bounds = [(a.split()[-1], b.split()[0]) for p in doc.paragraphs for a, b in zip(p.cells, p.cells[1:])
               if a.split() and b.split()]
-    return (both / max(sum(theirs.values()), 1), both / max(sum(ours.values()), 1), len(bounds),
+    return (both / max(sum(theirs.values()), 1), both / max(sum(ours.values()), 1), in_order, len(bounds),
             sum(b in side_by_side for b in bounds))
 
 
@@ -69,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     outcome: Counter[str] = Counter()
     found: dict[str, list[float]] = {}
-    pdf: list[tuple[float, float, int, int]] = []
+    pdf: list[tuple[float, float, float, int, int]] = []
     for path in sorted(p for p in args.folder.iterdir() if p.suffix.lower().lstrip(".") in READERS):
         try:
             doc = read_document(path)
@@ -93,8 +98,8 @@ def main() -> None:
             line += f"; preview words found {share:.3f} of {len(preview)}"
         if path.suffix.lower() == ".pdf" and (versus := against_pdftotext(path, doc)):
             pdf.append(versus)
-            line += (f"; pdftotext words found {versus[0]:.3f}, ours in its text {versus[1]:.3f}, cell boundaries "
-                     f"inside its lines {versus[3]}/{versus[2]}")
+            line += (f"; pdftotext words found {versus[0]:.3f}, ours in its text {versus[1]:.3f}, its word pairs in "
+                     f"our order {versus[2]:.3f}, cell boundaries inside its lines {versus[4]}/{versus[3]}")
         print(line)
         if args.propose:
             for name, field in propose_document(doc).fields.items():
@@ -104,10 +109,11 @@ def main() -> None:
         print(f"{ext}: preview words found, {len(shares)} files: mean {statistics.mean(shares):.3f}, "
               f"min {min(shares):.3f}")
     if pdf:
-        found_, ours_, bounds, inside = zip(*pdf)
+        found_, ours_, order, bounds, inside = zip(*pdf)
         print(f".pdf against pdftotext, {len(pdf)} files: its words found mean {statistics.mean(found_):.3f} (min "
-              f"{min(found_):.3f}); ours in its text mean {statistics.mean(ours_):.3f} (min {min(ours_):.3f}); cell "
-              f"boundaries inside its lines {sum(inside)}/{sum(bounds)}")
+              f"{min(found_):.3f}); ours in its text mean {statistics.mean(ours_):.3f} (min {min(ours_):.3f}); its word "
+              f"pairs in our order mean {statistics.mean(order):.3f} (min {min(order):.3f}); cell boundaries inside its "
+              f"lines {sum(inside)}/{sum(bounds)}")
 
 
 if __name__ == "__main__":

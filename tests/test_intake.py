@@ -306,6 +306,79 @@ def test_pdf_characters_become_lines_words_and_columns():
         ["사업 신청은 어떻게"], [""], [""], ["주업종", "KSIC 87122 기타 연구"], ["개발업"], [""], [""], ["코스피는 상승하였습니다"]]
 
 
+def test_columns_are_read_down_only_where_the_file_goes_down_them():
+    """The same page geometry — two blocks of three lines side by side — is two columns when the file draws the left
+    block and then the right one, and three table rows when it draws each line's left cell and then its right one."""
+    from workbench.intake.pdf_text import page_text
+
+    left = ["분리막 코팅 장비를 설계하고", "국내외 전지 제조사에 공급합니다", "코팅 두께는 센서로 측정합니다"]
+    right = ["두께 편차가 기준을 넘으면", "도포량을 자동으로 보정합니다", "불량률은 절반 이하입니다"]
+
+    def page(file_order: list[tuple[int, int]]) -> list[str]:
+        chars = []
+        for k, side in file_order:  # line k's left (0) or right (1) part, in the order the file draws them
+            drawn = chars_of((left, right)[side][k], (50, 230)[side], 700 - 14 * k)
+            start = chars[-1].order + 2 if chars else 0  # PDFium puts a line end between two runs of text
+            chars += [replace(c, order=start + n) for n, c in enumerate(drawn)]
+        return [ln.strip() for ln in page_text(chars, space_em=0.3)]
+
+    assert page([(k, side) for side in (0, 1) for k in range(3)]) == left + right
+    rows = page([(k, side) for k in range(3) for side in (0, 1)])
+    assert [re.split(r"\s{3,}", ln) for ln in rows] == [[a, b] for a, b in zip(left, right)]
+
+
+TWO_COLUMN_SENTENCES = [
+    "당사는 이차전지 분리막 코팅 장비를 설계하고 제조하는 기업으로 국내외 전지 제조사에 설비를 공급하고 있습니다.",
+    "주력 제품인 롤투롤 세라믹 코팅기는 분당 팔십 미터의 속도로 분리막 양면에 균일한 코팅층을 형성합니다.",
+    "코팅 두께는 실시간 광학 센서로 측정되며 편차가 기준을 넘으면 도포량을 자동으로 보정합니다.",
+    "이 장비는 전기차용 파우치형 전지와 원통형 전지의 분리막 공정에 모두 적용할 수 있습니다.",
+    "기존 장비 대비 불량률을 절반 이하로 낮추었으며 유지보수 주기도 두 배로 늘렸습니다.",
+    "당사는 향후 전고체 전지용 고체 전해질 시트 코팅 설비로 제품군을 넓힐 계획입니다.",
+]
+
+
+def test_a_two_column_page_is_read_column_by_column(tmp_path):
+    """A brochure's page in two columns of prose: each column is read down before the next, so its wrapped lines join
+    into the sentences they were (read across, each line of the left column ran into the right one and the pair was
+    taken for a table row), while the full-width title, justified paragraph, tables and closing line around it are
+    read as before (their stretched word gaps and cell gaps line up too, but the file's text runs across them)."""
+    from fpdf import FPDF
+
+    from workbench.intake.testdocs.pdf_writer import korean_font
+
+    font, index = korean_font()
+    pdf = FPDF()
+    pdf.add_font("kr", fname=font, collection_font_number=index)
+    pdf.set_font("kr", size=10)
+    pdf.add_page()
+    pdf.cell(text="제품 소개", new_x="LMARGIN", new_y="NEXT", align="C", w=0)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, " ".join(TWO_COLUMN_SENTENCES[:2]), align="J", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    with pdf.table(col_widths=(40, 150), first_row_as_headings=False) as table:
+        table.row(("주요제품", "롤투롤 세라믹 코팅기, 분리막 두께 측정 센서, 전고체 전해질 시트 코팅기 (시제품)"))
+        table.row(("제품용도", "이차전지 분리막 세라믹 코팅 공정의 도포량을 실시간으로 보정합니다"))
+    pdf.ln(4)
+    with pdf.text_columns(ncols=2, gutter=8, text_align="LEFT", balance=True) as cols:
+        cols.write(" ".join(TWO_COLUMN_SENTENCES))
+    pdf.set_y(150)
+    with pdf.table(col_widths=(30, 50, 40), width=120, first_row_as_headings=False) as table:
+        for row in [("구분", "2024년", "2025년"), ("매출액", "1,200백만원", "2,400백만원")]:
+            table.row(row)
+    pdf.ln(6)
+    pdf.cell(text="문의: 영업팀 대표전화로 연락 주십시오.", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(tmp_path / "columns.pdf"))
+    paragraphs = read_document(tmp_path / "columns.pdf").paragraphs
+    text = " ".join(p.text for p in paragraphs if not p.cells)
+    for sentence in TWO_COLUMN_SENTENCES:
+        assert sentence in text
+    assert text.index(TWO_COLUMN_SENTENCES[0]) < text.index(TWO_COLUMN_SENTENCES[-1])
+    rows = [p.cells for p in paragraphs if p.cells]
+    assert ("매출액", "1,200백만원", "2,400백만원") in rows and ("주요제품", "제품용도") == tuple(r[0] for r in rows[:2])
+    assert paragraphs[0].text == "제품 소개" and paragraphs[-1].text == "문의: 영업팀 대표전화로 연락 주십시오."
+    assert paragraphs[1].text == " ".join(TWO_COLUMN_SENTENCES[:2])  # the justified paragraph
+
+
 def test_a_pdf_page_set_sideways_is_read_along_its_text(tmp_path):
     """A landscape table printed on a portrait page runs up the page: its lines are read along the text (they were
     all dropped as rotated text, and the file refused as a scan), and a label turned against it is left out."""

@@ -1,6 +1,7 @@
 """A PDF's text layer as fixed-width lines, page by page (PDFium through pypdfium2): each character where the page
 draws it, lines by baseline, a word gap one space and a wider gap as many spaces as its width holds (so table
 columns are runs of three or more spaces, which ``pdf_reader`` splits into cells), vertical gaps as blank lines.
+Lines set in columns of prose (a brochure, a newsletter) are read column by column, from the left.
 Characters drawn twice in the same place (Hancom Office's bold for a font without a bold face) are read once;
 a page whose text runs sideways is read along its text, and characters turned against it are left out. Measured on
 public Korean PDFs in docs/app.md ("PDF read with PDFium")."""
@@ -10,6 +11,7 @@ import ctypes
 import math
 import statistics
 import threading
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,18 @@ WORD_GAP = 0.75  # a gap this share of a space or wider is a word gap where no s
 SAME_PLACE = 0.3  # the same character again within this share of its width: drawn twice, read once
 COLUMN_SPACES = 3  # a gap this many spaces wide or wider separates columns (the reader splits cells there)
 LINE_LETTERS = 8  # letter pairs a line needs for its own letter gap; a shorter line takes the page's
+COLUMN_SHARE = 0.4  # each of n columns of a run spans, gutter to gutter, this share of the page's text width × 2 / n
+COLUMN_LINES = 2  # lines each column of a run needs, and lines with text on both sides of a gutter
+COLUMN_FILL = 0.6  # a column's lines fill this share of its text's width (median): prose, not a table's labels
+COLUMN_ALIGNED = 2 / 3  # this share of a column's lines start within two font sizes of its left edge (a table's
+# centred or right-aligned cells do not) and read as prose (:func:`_prose`)
+NEXT_IN_FILE = 3  # a character this close after another in the file's order follows it in the same run of text
+GUTTER_SIMILAR = 0.5  # gutters of one run of columns are about as wide as each other
+COLUMN_JOINED = 0.25  # a gutter the file's text runs across on more than this share of its lines is no gutter
+EVEN_GAPS = 0.6  # a justified line's narrowest word gap is at least this share of its widest
+SAME_SIZE = 1.08  # a line whose type is larger or smaller than this (a heading, a table) ends a run of columns
+RUN_BREAK = 2.0  # a line this many times a run's usual line pitch below the one before is not in it
+APART = 1.5  # a line under a column further below its last line than this many times its line pitch is not its own
 ROTATED = 0.05  # radians: a character turned more than this from the page's text is rotated text
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the app reads uploads in its server's threads
 
@@ -36,6 +50,7 @@ class Char:
     right: float
     size: float  # as drawn, in points
     space_after: bool = False  # a space follows in the file's order (drawn, or one PDFium puts at a word gap)
+    order: int = 0  # its place in the file's order (PDFium's index; the spaces and line ends it puts in count)
 
 
 def _chars(textpage) -> tuple[list[Char], float]:
@@ -64,7 +79,7 @@ def _chars(textpage) -> tuple[list[Char], float]:
         if size <= 0:
             continue
         pdfium_c.FPDFText_GetCharOrigin(tp, i, x, y)
-        drawn.append((Char(chr(code), 0.0, 0.0, 0.0, size), math.atan2(matrix.b, matrix.a), (x.value, y.value),
+        drawn.append((Char(chr(code), 0.0, 0.0, 0.0, size, order=i), math.atan2(matrix.b, matrix.a), (x.value, y.value),
                       _corners(box)))
     if not drawn:
         return [], SPACE_EM
@@ -139,39 +154,165 @@ def _letter_gap(gaps: list[float], space_em: float) -> float:
     return min(gaps[len(gaps) // 2], space_em) if gaps else 0.0
 
 
+def _free(line: list[Char], left: float, right: float, gap: float) -> list[tuple[float, float]]:
+    """Stretches of [left, right] at least ``gap`` wide that no character of the line covers."""
+    out, start = [], left
+    for c in line:
+        if c.x - start >= gap:
+            out.append((start, c.x))
+        start = max(start, c.right)
+    return out + [(start, right)] if right - start >= gap else out
+
+
+def _common(a: list[tuple[float, float]], b: list[tuple[float, float]], gap: float) -> list[tuple[float, float]]:
+    """The stretches of ``a`` and ``b`` that overlap, where at least ``gap`` wide."""
+    return [(lo, hi) for a0, a1 in a for b0, b1 in b if (hi := min(a1, b1)) - (lo := max(a0, b0)) >= gap]
+
+
+def _prose(line: list[Char], gap: float) -> bool:
+    """Whether the line reads as a line of prose: no gap of ``gap`` or wider between its characters, or its word gaps
+    stretched evenly (justified), unlike a table's cells or a diagram's boxes set apart among words."""
+    gaps = [b.x - a.right for a, b in zip(line, line[1:])]
+    words = [g for g, a in zip(gaps, line) if a.space_after or g >= SPACE_EM * a.size]
+    return not words or max(words) < gap or min(words) >= EVEN_GAPS * max(words)
+
+
+def _left(c: Char) -> float:
+    return c.x
+
+
+def _column_split(run: list[list[Char]], gutters: list[tuple[float, float]], page: tuple[float, float],
+                  gap: float) -> list[list[list[Char]]] | None:
+    """The run's lines cut at ``gutters`` (left to right) into columns, when the file's text does not run across a
+    gutter on its lines (as it does along one line of justified prose, or along a table's row drawn row by row) and
+    each column is one of prose: at least :data:`COLUMN_SHARE` × 2 / n of the ``page``'s text width (left, right)
+    from gutter to gutter, :data:`COLUMN_LINES` lines or more, :data:`COLUMN_FILL` of its text's width filled by its
+    lines (median) and :data:`COLUMN_ALIGNED` of them prose starting at its left edge; else None (a table's labels
+    and values or its centred cells, a diagram, a caption)."""
+    for _, g1 in gutters:  # no character lies in a gutter: those before its end lie before its start
+        across = [(line[k - 1], line[k]) for line in run if 0 < (k := bisect_left(line, g1, key=_left)) < len(line)]
+        if sum(0 < b.order - a.order <= NEXT_IN_FILE for a, b in across) > COLUMN_JOINED * len(across):
+            return None
+    bounds = [page[0], *(x for g in gutters for x in g), page[1]]
+    columns = []
+    for lo, hi in zip(bounds[::2], bounds[1::2]):
+        if hi - lo < 2 * COLUMN_SHARE * (page[1] - page[0]) / (len(gutters) + 1):
+            return None
+        lines = [side for line in run if (side := line[bisect_left(line, lo, key=_left):bisect_left(line, hi, key=_left)])]
+        if len(lines) < COLUMN_LINES:
+            return None
+        start, end = min(line[0].x for line in lines), max(line[-1].right for line in lines)
+        fills = sorted((line[-1].right - line[0].x) / (end - start) for line in lines)
+        if fills[len(fills) // 2] < COLUMN_FILL or sum(line[0].x - start < 2 * line[0].size and _prose(line, gap)
+                                                       for line in lines) < COLUMN_ALIGNED * len(lines):
+            return None
+        columns.append(lines)
+    return columns
+
+
+def _set_apart(run: list[list[Char]], gutters: list[tuple[float, float]]) -> int:
+    """How many of the run's last lines lie on one side of the ``gutters`` only and further below the line before them
+    there than :data:`APART` times that column's usual line pitch: a heading or a note under the columns, not their
+    last line."""
+    def column(c: Char) -> int:
+        return sum(c.x >= g[1] for g in gutters)
+
+    spans = [(column(line[0]), column(line[-1])) for line in run]  # the columns each line has text in, first to last
+    end = len(run)
+    while end > COLUMN_LINES and spans[end - 1][0] == spans[end - 1][1]:
+        k = spans[end - 1][0]
+        above = [line[0].y for line, (first, last) in zip(run[:end - 1], spans) if first <= k <= last]
+        pitches = sorted(a - b for a, b in zip(above, above[1:]))
+        if len(pitches) < 2 or above[-1] - run[end - 1][0].y <= APART * pitches[len(pitches) // 2]:
+            break
+        end -= 1
+    return len(run) - end
+
+
+def _gutters(run: list[list[Char]], common: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Of the gaps the run's lines have in common, those that could part columns: text on both sides on
+    :data:`COLUMN_LINES` lines or more, and at least :data:`GUTTER_SIMILAR` times as wide as the widest (a few
+    lines of justified prose may share a word gap by chance, narrower than the gutter)."""
+    widest = max((b - a for a, b in common), default=0.0)
+    return [(a, b) for a, b in common if b - a >= GUTTER_SIMILAR * widest
+            and sum(line[0].right <= a and line[-1].x >= b for line in run) >= COLUMN_LINES]
+
+
+def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[Char]]]]:
+    """The page's lines in reading order, as blocks with the left edge they are set from. A run of lines with gaps of
+    at least ``gap`` in common (:func:`_gutters`) whose columns are prose (:func:`_column_split`) gives its columns
+    from left to right, each from its own left; every other line is a block of one, from the page's left. A run ends
+    at a line of another type size (a heading, a table), at one :data:`RUN_BREAK` times its usual line pitch below
+    the line before, and at one with more than two gaps twice as wide (a table's row; narrower gaps are justified
+    prose's stretched word gaps)."""
+    if not lines:
+        return []
+    left, right = min(ln[0].x for ln in lines), max(ln[-1].right for ln in lines)
+    free = [_free(line, left, right, gap) for line in lines]
+    sizes = [statistics.median(c.size for c in line) for line in lines]
+    in_run = [sum(left < a and b < right and b - a >= 2 * gap for a, b in f) <= 2 for f in free]
+    blocks, i = [], 0
+    while i < len(lines):
+        common, j, split, pitches = free[i], i + 1, None, []
+        while (in_run[i] and j < len(lines) and in_run[j]
+               and max(sizes[j - 1], sizes[j]) <= SAME_SIZE * min(sizes[j - 1], sizes[j])
+               and (not pitches or lines[j - 1][0].y - lines[j][0].y <= RUN_BREAK * statistics.median(pitches))
+               and (narrower := _common(common, free[j], gap))):
+            common, j = narrower, j + 1
+            pitches.append(lines[j - 2][0].y - lines[j - 1][0].y)
+        if gutters := _gutters(lines[i:j], [(a, b) for a, b in common if left < a and b < right]):
+            j -= _set_apart(lines[i:j], gutters)
+            split = _column_split(lines[i:j], gutters, (left, right), gap)
+        if split:
+            blocks.extend((min(line[0].x for line in column), column) for column in split)
+            i = j
+        else:
+            blocks.append((left, [lines[i]]))
+            i += 1
+    return blocks
+
+
 def page_text(chars: list[Char], space_em: float) -> list[str]:
-    """The page as fixed-width lines: indents in average character widths, gaps in spaces of ``space_em`` font sizes
-    (at least one for a word gap; a column's gap placed at its column), and as many blank lines as whole font sizes
-    lie between two baselines beyond the first."""
+    """The page as fixed-width lines: indents in average character widths from the left of the page's text (of its
+    column, for a column of prose set in columns: :func:`_blocks`), gaps in spaces of ``space_em`` font sizes (at least
+    one for a word gap; a column's gap placed at its column), and as many blank lines as whole font sizes lie between
+    two baselines beyond the first."""
     if not chars:
         return []
-    left = min(c.x for c in chars)
     unit = sum(c.right - c.x for c in chars) / len(chars) or 1.0
+    sizes = sorted(c.size for c in chars)
+    blocks = _blocks(_lines(chars), COLUMN_SPACES * space_em * sizes[len(sizes) // 2])
+    gaps = [[_letter_gaps(line) for line in block] for _, block in blocks]
+    page_gap = _letter_gap(sorted(g for block in gaps for line in block for g in line), space_em)
     out: list[str] = []
     last_y = None
-    lines = _lines(chars)
-    line_gaps = [_letter_gaps(line) for line in lines]
-    page_gap = _letter_gap(sorted(g for gaps in line_gaps for g in gaps), space_em)
-    for line, gaps in zip(lines, line_gaps):
-        if last_y is not None:
-            out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, 0))
-        last_y = line[0].y
-        base = _letter_gap(gaps, space_em) if len(gaps) >= LINE_LETTERS else page_gap  # fonts differ line by line
-        text, prev = " " * round((line[0].x - left) / unit), None
-        for c in line:
-            if prev is not None:
-                space = space_em * max(c.size, prev.size)
-                gap = c.x - prev.right - base * prev.size
-                n = round(gap / space)
-                if n >= COLUMN_SPACES or prev.space_after or gap >= WORD_GAP * space:
-                    n = max(1, n)
-                    if n >= COLUMN_SPACES:  # a column: placed where it starts on the page, as the indents are
-                        n = max(COLUMN_SPACES, round((c.x - left) / unit) - len(text))
-                    text += " " * n
-            text += c.text
-            prev = c
-        out.append(text.rstrip())
+    for (left, block), block_gaps in zip(blocks, gaps):
+        for line, line_gaps in zip(block, block_gaps):
+            if last_y is not None:
+                out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, 0))
+            last_y = line[0].y
+            base = _letter_gap(line_gaps, space_em) if len(line_gaps) >= LINE_LETTERS else page_gap  # fonts differ
+            out.append(_line_text(line, left, unit, base, space_em))
     return out
+
+
+def _line_text(line: list[Char], left: float, unit: float, base: float, space_em: float) -> str:
+    """One line as fixed-width text from ``left`` (see :func:`page_text`); ``base``: its gap between two letters of a
+    word, in font sizes (:func:`_letter_gap`)."""
+    text, prev = " " * round((line[0].x - left) / unit), None
+    for c in line:
+        if prev is not None:
+            space = space_em * max(c.size, prev.size)
+            gap = c.x - prev.right - base * prev.size
+            n = round(gap / space)
+            if n >= COLUMN_SPACES or prev.space_after or gap >= WORD_GAP * space:
+                n = max(1, n)
+                if n >= COLUMN_SPACES:  # a column: placed where it starts on the page, as the indents are
+                    n = max(COLUMN_SPACES, round((c.x - left) / unit) - len(text))
+                text += " " * n
+        text += c.text
+        prev = c
+    return text.rstrip()
 
 
 def pdf_pages(path: Path) -> list[list[str]]:

@@ -28,6 +28,7 @@ class BrochureWordingBuilder(SpecBuilder):
     USE_HEADINGS = ("Key Features", "이런 곳에 씁니다", "제품 포인트", "왜 우리 제품인가")
     BULLETS = ("• ", "- ", "✔ ", "")
     KINDS = ("회사소개서", "IR 자료", "제품소개서", "Company Profile")
+    COLUMNS = (1, 2)  # every other brochure's PDF in two columns, as many are laid out
     HEADER = "{c} {kind}"
     FOOTERS = ("www.company.co.kr", "Copyright © All rights reserved", "{c}")
 

@@ -32,6 +32,7 @@ class DocSpec:
     header: str
     footer: str
     blocks: list[Block] = field(default_factory=list)
+    columns: int = 1  # the PDF sets paragraphs between headings and tables in this many columns (other formats flow)
 
 
 def sentences(text: str) -> list[str]:
@@ -42,7 +43,7 @@ class SpecBuilder:
     """Builds a :class:`DocSpec` for a record; the same seed gives the same document."""
 
     def __init__(self, record: CompanyRecord, seed: int, pages: int = 0):
-        self.r, self.rng, self.pages = record, random.Random(seed), pages
+        self.r, self.rng, self.pages, self.seed = record, random.Random(seed), pages, seed
         self.numbering = self.rng.choice(["{n}. ", "{roman}. ", "□ ", "■ ", ""])
         self.n = 0
 
@@ -143,6 +144,7 @@ class SpecBuilder:
         return [Block("heading", f"별첨 {k}. {title}"), *paras, Block("page_break")]
 
     KINDS = ("사업계획서", "기술사업계획서", "제품소개서", "기술설명서")
+    COLUMNS = (1,)  # columns of the PDF's text, by seed in turn (not drawn: the same seed gives the same words)
     HEADER = "{c} | {kind}"
     FOOTERS = ("대외비", "Confidential", "{c}")
 
@@ -163,4 +165,5 @@ class SpecBuilder:
         for k in range(1, max(0, self.pages - 1 - len(middle)) + 1):
             blocks += self.appendix(k)
         return DocSpec(title=f"{r.company_name} {kind}", header=self.HEADER.format(c=r.company_name, kind=kind),
-                       footer=rng.choice(self.FOOTERS).format(c=r.company_name), blocks=blocks)
+                       footer=rng.choice(self.FOOTERS).format(c=r.company_name), blocks=blocks,
+                       columns=self.COLUMNS[self.seed % len(self.COLUMNS)])

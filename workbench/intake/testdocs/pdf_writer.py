@@ -1,6 +1,7 @@
 """Write a :class:`DocSpec` as a PDF with a Korean font (fpdf2, Noto Sans CJK KR or Nanum Gothic embedded)."""
 from __future__ import annotations
 
+from itertools import takewhile
 from pathlib import Path
 
 from workbench.intake.testdocs.content import DocSpec
@@ -39,7 +40,8 @@ def write_pdf(spec: DocSpec, path: Path) -> Path:
     pdf.set_title(spec.title)
     pdf.set_auto_page_break(True, margin=20)
     pdf.add_page()
-    for b in spec.blocks:
+    blocks = spec.blocks
+    for i, b in enumerate(blocks):
         if b.kind == "page_break":
             pdf.add_page()
         elif b.kind == "heading":
@@ -47,6 +49,16 @@ def write_pdf(spec: DocSpec, path: Path) -> Path:
             pdf.ln(3)
             pdf.multi_cell(0, 8, b.text, new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
+        elif b.kind == "para" and spec.columns > 1:
+            if i and blocks[i - 1].kind == "para":
+                continue  # written with the first of its run
+            pdf.set_font("kr", size=10.5)
+            with pdf.text_columns(ncols=spec.columns, gutter=8, balance=True, text_align="J",
+                                  line_height=1.3) as cols:
+                for para in takewhile(lambda blk: blk.kind == "para", blocks[i:]):
+                    with cols.paragraph(bottom_margin=2) as text:
+                        text.write(para.text)
+            pdf.ln(2)
         elif b.kind == "para":
             pdf.set_font("kr", size=10.5)
             pdf.multi_cell(0, 6.5, b.text, new_x="LMARGIN", new_y="NEXT")
