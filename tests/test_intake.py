@@ -306,6 +306,19 @@ def test_pdf_characters_become_lines_words_and_columns():
         ["사업 신청은 어떻게"], [""], [""], ["주업종", "KSIC 87122 기타 연구"], ["개발업"], [""], [""], ["코스피는 상승하였습니다"]]
 
 
+def test_a_heading_in_larger_type_is_set_apart_from_its_text():
+    """A heading set close above its text ends its paragraph (it ran into the first sentence, so the section's heading
+    was lost for the proposal); a row of cells in larger type is not taken for a heading."""
+    from workbench.intake.pdf_text import page_text
+
+    heading = chars_of("주요 제품", 50, 700, size=14)
+    text = chars_of("당사는 코팅 장비를 만듭니다.", 50, 685)
+    row = chars_of("구분", 50, 640, size=14) + chars_of("내용", 200, 640, size=14)
+    below = chars_of("매출 계획", 50, 625)
+    lines = [re.split(r"\s{3,}", ln.strip()) for ln in page_text(heading + text + row + below, space_em=0.3)]
+    assert lines == [["주요 제품"], [""], ["당사는 코팅 장비를 만듭니다."], [""], [""], ["구분", "내용"], ["매출 계획"]]
+
+
 def test_columns_are_read_down_only_where_the_file_goes_down_them():
     """The same page geometry — two blocks of three lines side by side — is two columns when the file draws the left
     block and then the right one, and three table rows when it draws each line's left cell and then its right one."""

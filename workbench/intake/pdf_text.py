@@ -33,7 +33,7 @@ NEXT_IN_FILE = 3  # a character this close after another in the file's order fol
 GUTTER_SIMILAR = 0.5  # gutters of one run of columns are about as wide as each other
 COLUMN_JOINED = 0.25  # a gutter the file's text runs across on more than this share of its lines is no gutter
 EVEN_GAPS = 0.6  # a justified line's narrowest word gap is at least this share of its widest
-SAME_SIZE = 1.08  # a line whose type is larger or smaller than this (a heading, a table) ends a run of columns
+SAME_SIZE = 1.08  # type larger or smaller than this: another block (a heading, a table), with a blank line before
 RUN_BREAK = 2.0  # a line this many times a run's usual line pitch below the one before is not in it
 APART = 1.5  # a line under a column further below its last line than this many times its line pitch is not its own
 ROTATED = 0.05  # radians: a character turned more than this from the page's text is rotated text
@@ -276,7 +276,7 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     """The page as fixed-width lines: indents in average character widths from the left of the page's text (of its
     column, for a column of prose set in columns: :func:`_blocks`), gaps in spaces of ``space_em`` font sizes (at least
     one for a word gap; a column's gap placed at its column), and as many blank lines as whole font sizes lie between
-    two baselines beyond the first."""
+    two baselines beyond the first — at least one after a line of one cell in larger type than the next (a heading)."""
     if not chars:
         return []
     unit = sum(c.right - c.x for c in chars) / len(chars) or 1.0
@@ -285,12 +285,14 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     gaps = [[_letter_gaps(line) for line in block] for _, block in blocks]
     page_gap = _letter_gap(sorted(g for block in gaps for line in block for g in line), space_em)
     out: list[str] = []
-    last_y = None
+    last_y = last_size = None
     for (left, block), block_gaps in zip(blocks, gaps):
         for line, line_gaps in zip(block, block_gaps):
+            size = statistics.median(c.size for c in line)
             if last_y is not None:
-                out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, 0))
-            last_y = line[0].y
+                heading = last_size > SAME_SIZE * size and " " * COLUMN_SPACES not in out[-1].strip()  # and its text
+                out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, int(heading)))
+            last_y, last_size = line[0].y, size
             base = _letter_gap(line_gaps, space_em) if len(line_gaps) >= LINE_LETTERS else page_gap  # fonts differ
             out.append(_line_text(line, left, unit, base, space_em))
     return out
