@@ -54,11 +54,12 @@ def against_pdftotext(path: Path, doc) -> tuple[float, float, float, int, int] |
     if not shutil.which("pdftotext"):
         return None
     ref = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True).stdout
-    theirs = Counter(ref.split())
+    their_words = ref.split()
+    theirs = Counter(their_words)
     our_words = [w for p in doc.paragraphs for w in p.text.split() if w != "|"]
     ours = Counter(our_words)
     both = sum((theirs & ours).values())
-    their_pairs = Counter(zip(ref.split(), ref.split()[1:]))
+    their_pairs = Counter(zip(their_words, their_words[1:]))
     in_order = sum((their_pairs & Counter(zip(our_words, our_words[1:]))).values()) / max(sum(their_pairs.values()), 1)
     side_by_side = {pair for words in map(str.split, ref.splitlines()) for pair in zip(words, words[1:])}
     bounds = [(a.split()[-1], b.split()[0]) for p in doc.paragraphs for a, b in zip(p.cells, p.cells[1:])

@@ -154,6 +154,11 @@ def _letter_gap(gaps: list[float], space_em: float) -> float:
     return min(gaps[len(gaps) // 2], space_em) if gaps else 0.0
 
 
+def _type_size(line: list[Char]) -> float:
+    """The line's type size: the median of its characters' (a superscript or one larger letter does not change it)."""
+    return statistics.median(c.size for c in line)
+
+
 def _free(line: list[Char], left: float, right: float, gap: float) -> list[tuple[float, float]]:
     """Stretches of [left, right] at least ``gap`` wide that no character of the line covers."""
     out, start = [], left
@@ -249,7 +254,7 @@ def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[
         return []
     left, right = min(ln[0].x for ln in lines), max(ln[-1].right for ln in lines)
     free = [_free(line, left, right, gap) for line in lines]
-    sizes = [statistics.median(c.size for c in line) for line in lines]
+    sizes = [_type_size(line) for line in lines]
     in_run = [sum(left < a and b < right and b - a >= 2 * gap for a, b in f) <= 2 for f in free]
     blocks, i = [], 0
     while i < len(lines):
@@ -288,7 +293,7 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     last_y = last_size = None
     for (left, block), block_gaps in zip(blocks, gaps):
         for line, line_gaps in zip(block, block_gaps):
-            size = statistics.median(c.size for c in line)
+            size = _type_size(line)
             if last_y is not None:
                 heading = last_size > SAME_SIZE * size and " " * COLUMN_SPACES not in out[-1].strip()  # and its text
                 out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, int(heading)))
