@@ -146,6 +146,24 @@ def test_form_rows_with_merged_cells_or_several_labels_are_read():
     assert fields["ksic_code"] == "26299" and fields["nst_code"] == "EE0101"
 
 
+def test_an_industry_stated_by_its_ksic_name_gives_the_name_and_its_one_code():
+    """Plans often state 업종 in words: a subclass name gives its code, a group name (several subclasses) only the
+    name, and a value that is no KSIC name (a table's next header) nothing."""
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    def fields(*rows: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+        doc = Document("plan.docx", "docx", [Paragraph(" | ".join(r), i + 1, None, r) for i, r in enumerate(rows)])
+        return {k: (v.value, v.how) for k, v in propose_document(doc).fields.items()}
+
+    assert fields(("업종", "응용 소프트웨어 개발 및 공급업")) == {
+        "ksic_code": ("58222", "name"), "industry_name": ("응용 소프트웨어 개발 및 공급업", "label")}
+    assert fields(("업종명", "그 외 기타 전자부품 제조업"))["ksic_code"] == ("26299", "name")
+    assert fields(("주업종", "소프트웨어 개발 및 공급업")) == {"industry_name": ("소프트웨어 개발 및 공급업", "label")}
+    assert fields(("업종", "매출액")) == {}
+    assert fields(("업종코드", "58222"), ("업종명", "그 외 기타 전자부품 제조업"))["ksic_code"] == ("58222", "label")
+
+
 def test_running_headers_and_footers_are_not_paragraphs(documents):
     for record, seed, path in documents:
         spec = SpecBuilder(record, seed).build()

@@ -4,7 +4,8 @@ Measured choices (``workbench intake-bench``, docs/app.md): a value stated with 
 ``과제명 :``, a table row ``업종코드 | 20111``) wins; otherwise 주요제품 comes from the product section's lead
 sentence ("주력 제품은 …입니다", "…을(를) 개발·생산") or the product-list table, 제품용도 from the use section
 (or the product section's other sentences), 기술사업명 from the technology section (quoted or 「…」 name).
-업종코드 and 기술분류 are taken only when a label states them and the code is valid. When these rules find neither
+업종코드 and 기술분류 are taken only when a label states them and the code is valid; an industry stated by its KSIC
+name alone gives that 업종명, and the 업종코드 too when one subclass has the name. When these rules find neither
 주요제품 nor 제품용도 (headings and wording they do not know), the body sentences that read most like an item
 definition and least like the company's business-plan facts are proposed instead (:mod:`scoring`), marked as such.
 """
@@ -62,7 +63,7 @@ class Source:
 class FieldProposal:
     value: str
     sources: list[Source]
-    how: str  # label | sentence | table | section | code | scored
+    how: str  # label | sentence | table | section | code | name | scored
 
 
 @dataclass
@@ -151,7 +152,11 @@ class Proposer:
 
     def industry(self, value: str, p: Paragraph) -> None:
         m = KSIC.search(value)
-        if not m or ksic_tables().lookup(m.group(1)) is None:
+        if not m:
+            if ksic_tables().named(value):  # '업종 | 응용 소프트웨어 개발 및 공급업': a KSIC name without its code
+                self.set("industry_name", value, [p], "label")
+            return
+        if ksic_tables().lookup(m.group(1)) is None:
             return
         code = m.group(1)
         self.set("ksic_code", code, [p], "label")
@@ -224,15 +229,21 @@ class Proposer:
         if use:
             self.set("product_use", " ".join(s.text for s in use), use, "scored")
 
+    def code_and_name(self) -> None:
+        """The 업종명 of a stated 업종코드, or the 업종코드 of a stated 업종명 that one KSIC subclass has."""
+        code, name = self.fields.get("ksic_code"), self.fields.get("industry_name")
+        if code and not name:
+            self.fields["industry_name"] = FieldProposal(ksic_tables().name(code.value), code.sources, "code")
+        elif name and not code and (found := ksic_tables().subclass_named(name.value)):
+            self.fields["ksic_code"] = FieldProposal(found, name.sources, "name")
+
     def propose(self) -> Proposal:
         self.labels()
         self.main_product()
         self.product_use()
         self.tech_project()
         self.scored()
-        if "ksic_code" in self.fields and "industry_name" not in self.fields:
-            code = self.fields["ksic_code"]
-            self.fields["industry_name"] = FieldProposal(ksic_tables().name(code.value), code.sources, "code")
+        self.code_and_name()
         ordered = {k: self.fields[k] for k in FIELDS if k in self.fields}
         return Proposal(self.doc.name, self.doc.format, self.doc.pages, ordered)
 

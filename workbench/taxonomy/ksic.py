@@ -5,7 +5,7 @@ import csv
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from workbench.config import TAXONOMY_DIR
@@ -96,6 +96,33 @@ class KsicTables:
     def name(self, code: str) -> str:
         entry = self.lookup(code)
         return entry.name if entry else ""
+
+    def named(self, name: str) -> list[KsicCode]:
+        """Every code of either revision, any level, whose name is ``name`` (spaces and middle-dot forms ignored):
+        11th-revision codes first, deepest level first."""
+        return self._by_name.get(_squashed(name), [])
+
+    def subclass_named(self, name: str) -> str:
+        """The 5-digit code ``name`` names when one subclass of the 11th revision (else of the 10th) has that name,
+        else '' — a name that several subclasses share says no code."""
+        for rev in (11, 10):
+            codes = [c.code for c in self.named(name) if c.revision == rev and c.level == 5]
+            if codes:  # a 10th-revision code that the 11th gives another meaning would be read as the 11th's
+                return codes[0] if len(codes) == 1 and not (rev == 10 and self.other_meaning(codes[0])) else ""
+        return ""
+
+    @cached_property
+    def _by_name(self) -> dict[str, list[KsicCode]]:
+        out: dict[str, list[KsicCode]] = {}
+        for rev in (11, 10):
+            for entry in sorted(self.codes[rev].values(), key=lambda c: -c.level):
+                out.setdefault(_squashed(entry.name), []).append(entry)
+        return out
+
+
+def _squashed(name: str) -> str:
+    """A name as compared: spaces, a section's division range ('제조업(10~34)') and middle-dot forms ignored."""
+    return re.sub(r"\s|\(\d+~\d+\)$", "", (name or "").replace("ㆍ", "·").replace("‧", "·"))
 
 
 @lru_cache(maxsize=1)

@@ -22,7 +22,8 @@ from workbench.ui.intake_state import CHUNK_BYTES, ChunkedUpload, IntakeState
 from workbench.ui.views import CONTENT_CSS, alert_html, notify
 
 HOW_KO = {"label": "항목명과 함께 적힌 값", "sentence": "본문 문장", "table": "제품 목록 표", "section": "해당 단원",
-          "code": "업종코드의 KSIC 업종명", "scored": "품목 정의와 가장 가까운 본문 문장 (단원을 찾지 못함)"}
+          "code": "업종코드의 KSIC 업종명", "name": "업종명에 해당하는 KSIC 코드",
+          "scored": "품목 정의와 가장 가까운 본문 문장 (단원을 찾지 못함)"}
 MAX_SOURCES_SHOWN = 3
 SOURCE_CHARS = 240
 BUTTON_LABELS = {"blank": "제안 적용", "differs": "입력값 바꾸기", "same": "적용됨"}
