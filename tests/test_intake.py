@@ -410,6 +410,41 @@ def test_a_two_column_page_is_read_column_by_column(tmp_path):
     assert paragraphs[1].text == " ".join(TWO_COLUMN_SENTENCES[:2])  # the justified paragraph
 
 
+def test_headings_over_two_columns_open_their_own_column(tmp_path):
+    """A brochure's two columns, each under its own heading in larger type set side by side: each heading is read at
+    the top of its column and opens its section (read across, the two headings made one table row, no section was
+    found and '기술 개요' was proposed as 주요제품)."""
+    from fpdf import FPDF
+
+    from workbench.intake.sections import sectioned
+    from workbench.intake.testdocs.pdf_writer import korean_font
+
+    font, index = korean_font()
+    pdf = FPDF()
+    pdf.add_font("kr", fname=font, collection_font_number=index)
+    pdf.add_page()
+    pdf.set_font("kr", size=16)
+    pdf.cell(text="회사 소개서", new_x="LMARGIN", new_y="NEXT", align="C", w=0)
+    pdf.ln(6)
+    with pdf.text_columns(ncols=2, gutter=8, text_align="LEFT", balance=False) as cols:
+        for heading, sentences in (("주요 제품", TWO_COLUMN_SENTENCES[:3]), ("기술 개요", TWO_COLUMN_SENTENCES[3:])):
+            pdf.set_font("kr", size=13)
+            cols.write(heading + "\n")
+            cols.ln()
+            pdf.set_font("kr", size=10)
+            cols.write(" ".join(sentences) + "\n")
+            if heading == "주요 제품":
+                cols.new_column()
+    pdf.output(str(tmp_path / "headed.pdf"))
+    paragraphs = read_document(tmp_path / "headed.pdf").paragraphs
+    assert not any(p.cells for p in paragraphs)
+    assert " ".join(p.text for p in paragraphs) == " ".join(["회사 소개서", "주요 제품", *TWO_COLUMN_SENTENCES[:3], "기술 개요",
+                                                            *TWO_COLUMN_SENTENCES[3:]])
+    body = sectioned(paragraphs)
+    assert [" ".join(p.text for k, p in body if k == kind) for kind in ("product", "technology")] == [
+        " ".join(TWO_COLUMN_SENTENCES[:3]), " ".join(TWO_COLUMN_SENTENCES[3:])]
+
+
 def test_a_pdf_page_set_sideways_is_read_along_its_text(tmp_path):
     """A landscape table printed on a portrait page runs up the page: its lines are read along the text (they were
     all dropped as rotated text, and the file refused as a scan), and a label turned against it is left out."""

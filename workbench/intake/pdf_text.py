@@ -36,6 +36,7 @@ EVEN_GAPS = 0.6  # a justified line's narrowest word gap is at least this share 
 SAME_SIZE = 1.08  # type larger or smaller than this: another block (a heading, a table), with a blank line before
 RUN_BREAK = 2.0  # a line this many times a run's usual line pitch below the one before is not in it
 APART = 1.5  # a line under a column further below its last line than this many times its line pitch is not its own
+HEAD_ABOVE = 4.0  # a line heading columns lies at most this many of its font sizes above their first line
 ROTATED = 0.05  # radians: a character turned more than this from the page's text is rotated text
 _PDFIUM = threading.Lock()  # PDFium is not thread-safe; the app reads uploads in its server's threads
 
@@ -234,6 +235,23 @@ def _set_apart(run: list[list[Char]], gutters: list[tuple[float, float]]) -> int
     return len(run) - end
 
 
+def _column_heads(line: list[Char], columns: list[list[list[Char]]],
+                  gutters: list[tuple[float, float]]) -> list[list[Char]]:
+    """The line just above ``columns`` cut at their ``gutters`` when it opens each of them — a heading over each
+    column, or the columns' first lines in another type size than the rest: a part over every column, none across
+    a gutter, each starting within two font sizes of its column's left edge, in type no smaller than the columns'
+    text (within :data:`SAME_SIZE`) and at most :data:`HEAD_ABOVE` of its font sizes above their first line; else
+    [] (a title across the page, a label over one column)."""
+    bounds = zip([-math.inf, *(b for _, b in gutters)], [*(a for a, _ in gutters), math.inf])
+    parts = [[c for c in line if lo <= c.x and c.right <= hi] for lo, hi in bounds]
+    size, text_size = _type_size(line), _type_size([c for column in columns for ln in column for c in ln])
+    if (sum(map(len, parts)) < len(line) or not all(parts) or SAME_SIZE * size < text_size
+            or line[0].y - columns[0][0][0].y > HEAD_ABOVE * size):
+        return []
+    starts = [min(ln[0].x for ln in column) for column in columns]
+    return parts if all(abs(part[0].x - start) < 2 * size for part, start in zip(parts, starts)) else []
+
+
 def _gutters(run: list[list[Char]], common: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Of the gaps the run's lines have in common, those that could part columns: text on both sides on
     :data:`COLUMN_LINES` lines or more, and at least :data:`GUTTER_SIMILAR` times as wide as the widest (a few
@@ -269,6 +287,9 @@ def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[
             j -= _set_apart(lines[i:j], gutters)
             split = _column_split(lines[i:j], gutters, (left, right), gap)
         if split:
+            if i and blocks[-1][1] == [lines[i - 1]] and (heads := _column_heads(lines[i - 1], split, gutters)):
+                blocks.pop()
+                split = [[head, *column] for head, column in zip(heads, split)]
             blocks.extend((min(line[0].x for line in column), column) for column in split)
             i = j
         else:
@@ -281,7 +302,8 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     """The page as fixed-width lines: indents in average character widths from the left of the page's text (of its
     column, for a column of prose set in columns: :func:`_blocks`), gaps in spaces of ``space_em`` font sizes (at least
     one for a word gap; a column's gap placed at its column), and as many blank lines as whole font sizes lie between
-    two baselines beyond the first — at least one after a line of one cell in larger type than the next (a heading)."""
+    two baselines beyond the first — at least one after a line of one cell in larger type than the next (a heading)
+    and before a column that opens in larger type than the line before (its heading, after the previous column)."""
     if not chars:
         return []
     unit = sum(c.right - c.x for c in chars) / len(chars) or 1.0
@@ -292,11 +314,12 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
     out: list[str] = []
     last_y = last_size = None
     for (left, block), block_gaps in zip(blocks, gaps):
-        for line, line_gaps in zip(block, block_gaps):
+        for k, (line, line_gaps) in enumerate(zip(block, block_gaps)):
             size = _type_size(line)
             if last_y is not None:
                 heading = last_size > SAME_SIZE * size and " " * COLUMN_SPACES not in out[-1].strip()  # and its text
-                out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, int(heading)))
+                head = k == 0 and len(block) > 1 and size > SAME_SIZE * last_size  # a column's heading after the last
+                out.extend([""] * max(int((last_y - line[0].y) / line[0].size) - 1, int(heading or head)))
             last_y, last_size = line[0].y, size
             base = _letter_gap(line_gaps, space_em) if len(line_gaps) >= LINE_LETTERS else page_gap  # fonts differ
             out.append(_line_text(line, left, unit, base, space_em))
