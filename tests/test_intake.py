@@ -445,6 +445,30 @@ def test_headings_over_two_columns_open_their_own_column(tmp_path):
         " ".join(TWO_COLUMN_SENTENCES[:3]), " ".join(TWO_COLUMN_SENTENCES[3:])]
 
 
+def test_a_short_paragraph_balanced_over_the_pages_columns_is_read_down_them(tmp_path):
+    """Balanced over two columns, a paragraph of three lines puts two in the left column and its last line at the top of
+    the right one: read across, the pair was taken for two table rows. On a page whose columns are known from a longer
+    run, that line opens the right column."""
+    from fpdf import FPDF
+
+    from workbench.intake.testdocs.pdf_writer import korean_font
+
+    short = ("당사의 코팅기는 국내 주요 전지 제조사 세 곳의 양산 라인에서 가동되고 있으며 올해 해외 공장 두 곳에 추가로 "
+             "납품할 예정입니다.")
+    font, index = korean_font()
+    pdf = FPDF()
+    pdf.add_font("kr", fname=font, collection_font_number=index)
+    pdf.set_font("kr", size=10)
+    pdf.add_page()
+    for text in (" ".join(TWO_COLUMN_SENTENCES), short):
+        with pdf.text_columns(ncols=2, gutter=8, text_align="LEFT", balance=True) as cols:
+            cols.write(text)
+        pdf.ln(6)
+    pdf.output(str(tmp_path / "short.pdf"))
+    paragraphs = read_document(tmp_path / "short.pdf").paragraphs
+    assert not any(p.cells for p in paragraphs) and paragraphs[-1].text == short
+
+
 def test_a_pdf_page_set_sideways_is_read_along_its_text(tmp_path):
     """A landscape table printed on a portrait page runs up the page: its lines are read along the text (they were
     all dropped as rotated text, and the file refused as a scan), and a label turned against it is left out."""

@@ -188,13 +188,15 @@ def _left(c: Char) -> float:
 
 
 def _column_split(run: list[list[Char]], gutters: list[tuple[float, float]], page: tuple[float, float],
-                  gap: float) -> list[list[list[Char]]] | None:
+                  gap: float, short: float | None = None) -> list[list[list[Char]]] | None:
     """The run's lines cut at ``gutters`` (left to right) into columns, when the file's text does not run across a
     gutter on its lines (as it does along one line of justified prose, or along a table's row drawn row by row) and
     each column is one of prose: at least :data:`COLUMN_SHARE` × 2 / n of the ``page``'s text width (left, right)
     from gutter to gutter, :data:`COLUMN_LINES` lines or more, :data:`COLUMN_FILL` of its text's width filled by its
     lines (median) and :data:`COLUMN_ALIGNED` of them prose starting at its left edge; else None (a table's labels
-    and values or its centred cells, a diagram, a caption)."""
+    and values or its centred cells, a diagram, a caption). With ``short``, the left edge of the last column as the
+    page's other columns have it, that column may hold one line, at the top and starting at that edge: the last line
+    of a paragraph balanced over the columns the page is set in."""
     for _, g1 in gutters:  # no character lies in a gutter: those before its end lie before its start
         across = [(line[k - 1], line[k]) for line in run if 0 < (k := bisect_left(line, g1, key=_left)) < len(line)]
         if sum(0 < b.order - a.order <= NEXT_IN_FILE for a, b in across) > COLUMN_JOINED * len(across):
@@ -205,7 +207,9 @@ def _column_split(run: list[list[Char]], gutters: list[tuple[float, float]], pag
         if hi - lo < 2 * COLUMN_SHARE * (page[1] - page[0]) / (len(gutters) + 1):
             return None
         lines = [side for line in run if (side := line[bisect_left(line, lo, key=_left):bisect_left(line, hi, key=_left)])]
-        if len(lines) < COLUMN_LINES:
+        short_last = (short is not None and len(columns) == len(gutters) and len(lines) == 1 and lines[0][0] in run[0]
+                      and abs(lines[0][0].x - short) < 2 * lines[0][0].size)  # at the top, from the column's edge
+        if len(lines) < COLUMN_LINES and not short_last:
             return None
         start, end = min(line[0].x for line in lines), max(line[-1].right for line in lines)
         fills = sorted((line[-1].right - line[0].x) / (end - start) for line in lines)
@@ -252,24 +256,38 @@ def _column_heads(line: list[Char], columns: list[list[list[Char]]],
     return parts if all(abs(part[0].x - start) < 2 * size for part, start in zip(parts, starts)) else []
 
 
-def _gutters(run: list[list[Char]], common: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _gutters(run: list[list[Char]], common: list[tuple[float, float]],
+             known: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Of the gaps the run's lines have in common, those that could part columns: text on both sides on
-    :data:`COLUMN_LINES` lines or more, and at least :data:`GUTTER_SIMILAR` times as wide as the widest (a few
-    lines of justified prose may share a word gap by chance, narrower than the gutter)."""
+    :data:`COLUMN_LINES` lines or more (one, at a ``known`` gutter of the page's columns), and at least
+    :data:`GUTTER_SIMILAR` times as wide as the widest (a few lines of justified prose may share a word gap by
+    chance, narrower than the gutter)."""
     widest = max((b - a for a, b in common), default=0.0)
     return [(a, b) for a, b in common if b - a >= GUTTER_SIMILAR * widest
-            and sum(line[0].right <= a and line[-1].x >= b for line in run) >= COLUMN_LINES]
+            and sum(line[0].right <= a and line[-1].x >= b for line in run) >= (
+                1 if _known_edge((a, b), known) is not None else COLUMN_LINES)]
 
 
-def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[Char]]]]:
+def _known_edge(gutter: tuple[float, float], known: list[tuple[float, float]]) -> float | None:
+    """Where the column right of a ``known`` gutter that ``gutter`` overlaps starts, else None."""
+    return next((b for a, b in known if min(gutter[1], b) > max(gutter[0], a)), None)
+
+
+Block = tuple[float, list[list[Char]]]  # lines in reading order and the left edge they are set from
+
+
+def _blocks(lines: list[list[Char]], gap: float,
+            known: list[tuple[float, float]] | None = None) -> tuple[list[Block], list[tuple[float, float]]]:
     """The page's lines in reading order, as blocks with the left edge they are set from. A run of lines with gaps of
     at least ``gap`` in common (:func:`_gutters`) whose columns are prose (:func:`_column_split`) gives its columns
     from left to right, each from its own left; every other line is a block of one, from the page's left. A run ends
     at a line of another type size (a heading, a table), at one :data:`RUN_BREAK` times its usual line pitch below
     the line before, and at one with more than two gaps twice as wide (a table's row; narrower gaps are justified
-    prose's stretched word gaps)."""
+    prose's stretched word gaps). Also the gutters of the columns found; at gutters ``known`` from them, a short
+    paragraph's last line at the top of the last column is read there (:func:`_column_split`'s ``short``)."""
     if not lines:
-        return []
+        return [], []
+    known, found = known or [], []
     left, right = min(ln[0].x for ln in lines), max(ln[-1].right for ln in lines)
     free = [_free(line, left, right, gap) for line in lines]
     sizes = [_type_size(line) for line in lines]
@@ -283,10 +301,12 @@ def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[
                and (narrower := _common(common, free[j], gap))):
             common, j = narrower, j + 1
             pitches.append(lines[j - 2][0].y - lines[j - 1][0].y)
-        if gutters := _gutters(lines[i:j], [(a, b) for a, b in common if left < a and b < right]):
+        if gutters := _gutters(lines[i:j], [(a, b) for a, b in common if left < a and b < right], known):
             j -= _set_apart(lines[i:j], gutters)
-            split = _column_split(lines[i:j], gutters, (left, right), gap)
+            edges = [_known_edge(g, known) for g in gutters]
+            split = _column_split(lines[i:j], gutters, (left, right), gap, None if None in edges else edges[-1])
         if split:
+            found.extend(gutters)
             if i and blocks[-1][1] == [lines[i - 1]] and (heads := _column_heads(lines[i - 1], split, gutters)):
                 blocks.pop()
                 split = [[head, *column] for head, column in zip(heads, split)]
@@ -295,7 +315,7 @@ def _blocks(lines: list[list[Char]], gap: float) -> list[tuple[float, list[list[
         else:
             blocks.append((left, [lines[i]]))
             i += 1
-    return blocks
+    return blocks, found
 
 
 def page_text(chars: list[Char], space_em: float) -> list[str]:
@@ -308,7 +328,10 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
         return []
     unit = sum(c.right - c.x for c in chars) / len(chars) or 1.0
     sizes = sorted(c.size for c in chars)
-    blocks = _blocks(_lines(chars), COLUMN_SPACES * space_em * sizes[len(sizes) // 2])
+    lines, gap = _lines(chars), COLUMN_SPACES * space_em * sizes[len(sizes) // 2]
+    blocks, gutters = _blocks(lines, gap)
+    if gutters:  # a page set in columns: read again, knowing where its gutters are
+        blocks, _ = _blocks(lines, gap, gutters)
     gaps = [[_letter_gaps(line) for line in block] for _, block in blocks]
     page_gap = _letter_gap(sorted(g for block in gaps for line in block for g in line), space_em)
     out: list[str] = []
