@@ -241,10 +241,10 @@ class Recommender(BaseEstimator):
         parts = score(self.parts_, batch)
         P = self.proba(parts, records)
         tops = list(np.argsort(-P, axis=1)[:, :TOP_K]) if top_items is None else top_items
-        fusions = [self.fusions_[evidence_profile(r)] for r in records]
+        profiles = [evidence_profile(r) for r in records]
         V = {p: self.text_directions(p) for p in PROFILES}
         attributions = self.explainer_.attribute(batch, texts, tokens, self.tokenizer_.words_batch(texts), P, tops,
-                                                 fusions, [V[evidence_profile(r)] for r in records])
+                                                 [self.fusions_[p] for p in profiles], [V[p] for p in profiles])
         return batch, parts, P, tops, attributions
 
     def _recommend_chunk(self, records: list[CompanyRecord], composed: list[ComposedText],
