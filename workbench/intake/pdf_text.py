@@ -273,11 +273,11 @@ def _known_edge(gutter: tuple[float, float], known: list[tuple[float, float]]) -
     return next((b for a, b in known if min(gutter[1], b) > max(gutter[0], a)), None)
 
 
-Block = tuple[float, list[list[Char]]]  # lines in reading order and the left edge they are set from
+LineBlock = tuple[float, list[list[Char]]]  # lines in reading order and the left edge they are set from
 
 
 def _blocks(lines: list[list[Char]], gap: float,
-            known: list[tuple[float, float]] | None = None) -> tuple[list[Block], list[tuple[float, float]]]:
+            known: list[tuple[float, float]] | None = None) -> tuple[list[LineBlock], list[tuple[float, float]]]:
     """The page's lines in reading order, as blocks with the left edge they are set from. A run of lines with gaps of
     at least ``gap`` in common (:func:`_gutters`) whose columns are prose (:func:`_column_split`) gives its columns
     from left to right, each from its own left; every other line is a block of one, from the page's left. A run ends
