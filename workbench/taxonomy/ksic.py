@@ -9,6 +9,7 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from workbench.config import TAXONOMY_DIR
+from workbench.taxonomy.model import normalize_name
 
 KSIC_DIR = TAXONOMY_DIR / "ksic"
 KSIC11_EFFECTIVE = date(2024, 7, 1)  # 제11차 한국표준산업분류 시행일: codes of earlier judgments are 10th-revision codes
@@ -98,7 +99,7 @@ class KsicTables:
         return entry.name if entry else ""
 
     def named(self, name: str) -> list[KsicCode]:
-        """Every code of either revision, any level, whose name is ``name`` (spaces and middle-dot forms ignored):
+        """Every code of either revision, any level, whose name is ``name`` (as :func:`_squashed` compares names):
         11th-revision codes first, deepest level first."""
         return self._by_name.get(_squashed(name), [])
 
@@ -121,8 +122,9 @@ class KsicTables:
 
 
 def _squashed(name: str) -> str:
-    """A name as compared: spaces, a section's division range ('제조업(10~34)') and middle-dot forms ignored."""
-    return re.sub(r"\s|\(\d+~\d+\)$", "", (name or "").replace("ㆍ", "·").replace("‧", "·"))
+    """A name as compared: :func:`~workbench.taxonomy.model.normalize_name`, a section's division range
+    ('제조업(10~34)') left out."""
+    return re.sub(r"\(\d+~\d+\)$", "", normalize_name(name or ""))
 
 
 @lru_cache(maxsize=1)
