@@ -187,6 +187,11 @@ def _left(c: Char) -> float:
     return c.x
 
 
+def _between(gutters: list[tuple[float, float]], left: float, right: float) -> list[tuple[float, float]]:
+    """Where each column lies: the stretches from ``left`` to ``right`` between the ``gutters`` (left to right)."""
+    return list(zip([left, *(b for _, b in gutters)], [*(a for a, _ in gutters), right]))
+
+
 def _column_split(run: list[list[Char]], gutters: list[tuple[float, float]], page: tuple[float, float],
                   gap: float, short: float | None = None) -> list[list[list[Char]]] | None:
     """The run's lines cut at ``gutters`` (left to right) into columns, when the file's text does not run across a
@@ -201,9 +206,8 @@ def _column_split(run: list[list[Char]], gutters: list[tuple[float, float]], pag
         across = [(line[k - 1], line[k]) for line in run if 0 < (k := bisect_left(line, g1, key=_left)) < len(line)]
         if sum(0 < b.order - a.order <= NEXT_IN_FILE for a, b in across) > COLUMN_JOINED * len(across):
             return None
-    bounds = [page[0], *(x for g in gutters for x in g), page[1]]
     columns = []
-    for lo, hi in zip(bounds[::2], bounds[1::2]):
+    for lo, hi in _between(gutters, *page):
         if hi - lo < 2 * COLUMN_SHARE * (page[1] - page[0]) / (len(gutters) + 1):
             return None
         lines = [side for line in run if (side := line[bisect_left(line, lo, key=_left):bisect_left(line, hi, key=_left)])]
@@ -246,8 +250,7 @@ def _column_heads(line: list[Char], columns: list[list[list[Char]]],
     a gutter, each starting within two font sizes of its column's left edge, in type no smaller than the columns'
     text (within :data:`SAME_SIZE`) and at most :data:`HEAD_ABOVE` of its font sizes above their first line; else
     [] (a title across the page, a label over one column)."""
-    bounds = zip([-math.inf, *(b for _, b in gutters)], [*(a for a, _ in gutters), math.inf])
-    parts = [[c for c in line if lo <= c.x and c.right <= hi] for lo, hi in bounds]
+    parts = [[c for c in line if lo <= c.x and c.right <= hi] for lo, hi in _between(gutters, -math.inf, math.inf)]
     size, text_size = _type_size(line), _type_size([c for column in columns for ln in column for c in ln])
     if (sum(map(len, parts)) < len(line) or not all(parts) or SAME_SIZE * size < text_size
             or line[0].y - columns[0][0][0].y > HEAD_ABOVE * size):
@@ -276,46 +279,50 @@ def _known_edge(gutter: tuple[float, float], known: list[tuple[float, float]]) -
 LineBlock = tuple[float, list[list[Char]]]  # lines in reading order and the left edge they are set from
 
 
-def _blocks(lines: list[list[Char]], gap: float,
-            known: list[tuple[float, float]] | None = None) -> tuple[list[LineBlock], list[tuple[float, float]]]:
+def _blocks(lines: list[list[Char]], gap: float) -> list[LineBlock]:
     """The page's lines in reading order, as blocks with the left edge they are set from. A run of lines with gaps of
     at least ``gap`` in common (:func:`_gutters`) whose columns are prose (:func:`_column_split`) gives its columns
     from left to right, each from its own left; every other line is a block of one, from the page's left. A run ends
     at a line of another type size (a heading, a table), at one :data:`RUN_BREAK` times its usual line pitch below
     the line before, and at one with more than two gaps twice as wide (a table's row; narrower gaps are justified
-    prose's stretched word gaps). Also the gutters of the columns found; at gutters ``known`` from them, a short
-    paragraph's last line at the top of the last column is read there (:func:`_column_split`'s ``short``)."""
+    prose's stretched word gaps). A page whose first reading finds columns is read again knowing their gutters: there
+    a short paragraph's last line at the top of the last column is read in it (:func:`_column_split`'s ``short``)."""
     if not lines:
-        return [], []
-    known, found = known or [], []
+        return []
     left, right = min(ln[0].x for ln in lines), max(ln[-1].right for ln in lines)
     free = [_free(line, left, right, gap) for line in lines]
     sizes = [_type_size(line) for line in lines]
     in_run = [sum(left < a and b < right and b - a >= 2 * gap for a, b in f) <= 2 for f in free]
-    blocks, i = [], 0
-    while i < len(lines):
-        common, j, split, pitches = free[i], i + 1, None, []
-        while (in_run[i] and j < len(lines) and in_run[j]
-               and max(sizes[j - 1], sizes[j]) <= SAME_SIZE * min(sizes[j - 1], sizes[j])
-               and (not pitches or lines[j - 1][0].y - lines[j][0].y <= RUN_BREAK * statistics.median(pitches))
-               and (narrower := _common(common, free[j], gap))):
-            common, j = narrower, j + 1
-            pitches.append(lines[j - 2][0].y - lines[j - 1][0].y)
-        if gutters := _gutters(lines[i:j], [(a, b) for a, b in common if left < a and b < right], known):
-            j -= _set_apart(lines[i:j], gutters)
-            edges = [_known_edge(g, known) for g in gutters]
-            split = _column_split(lines[i:j], gutters, (left, right), gap, None if None in edges else edges[-1])
-        if split:
-            found.extend(gutters)
-            if i and blocks[-1][1] == [lines[i - 1]] and (heads := _column_heads(lines[i - 1], split, gutters)):
-                blocks.pop()
-                split = [[head, *column] for head, column in zip(heads, split)]
-            blocks.extend((min(line[0].x for line in column), column) for column in split)
-            i = j
-        else:
-            blocks.append((left, [lines[i]]))
-            i += 1
-    return blocks, found
+
+    def read(known: list[tuple[float, float]]) -> tuple[list[LineBlock], list[tuple[float, float]]]:
+        """The blocks, and the gutters of the columns found."""
+        blocks, found, i = [], [], 0
+        while i < len(lines):
+            common, j, split, pitches = free[i], i + 1, None, []
+            while (in_run[i] and j < len(lines) and in_run[j]
+                   and max(sizes[j - 1], sizes[j]) <= SAME_SIZE * min(sizes[j - 1], sizes[j])
+                   and (not pitches or lines[j - 1][0].y - lines[j][0].y <= RUN_BREAK * statistics.median(pitches))
+                   and (narrower := _common(common, free[j], gap))):
+                common, j = narrower, j + 1
+                pitches.append(lines[j - 2][0].y - lines[j - 1][0].y)
+            if gutters := _gutters(lines[i:j], [(a, b) for a, b in common if left < a and b < right], known):
+                j -= _set_apart(lines[i:j], gutters)
+                edges = [_known_edge(g, known) for g in gutters]
+                split = _column_split(lines[i:j], gutters, (left, right), gap, None if None in edges else edges[-1])
+            if split:
+                found.extend(gutters)
+                if i and blocks[-1][1] == [lines[i - 1]] and (heads := _column_heads(lines[i - 1], split, gutters)):
+                    blocks.pop()
+                    split = [[head, *column] for head, column in zip(heads, split)]
+                blocks.extend((min(line[0].x for line in column), column) for column in split)
+                i = j
+            else:
+                blocks.append((left, [lines[i]]))
+                i += 1
+        return blocks, found
+
+    blocks, gutters = read([])
+    return read(gutters)[0] if gutters else blocks
 
 
 def page_text(chars: list[Char], space_em: float) -> list[str]:
@@ -328,10 +335,7 @@ def page_text(chars: list[Char], space_em: float) -> list[str]:
         return []
     unit = sum(c.right - c.x for c in chars) / len(chars) or 1.0
     sizes = sorted(c.size for c in chars)
-    lines, gap = _lines(chars), COLUMN_SPACES * space_em * sizes[len(sizes) // 2]
-    blocks, gutters = _blocks(lines, gap)
-    if gutters:  # a page set in columns: read again, knowing where its gutters are
-        blocks, _ = _blocks(lines, gap, gutters)
+    blocks = _blocks(_lines(chars), COLUMN_SPACES * space_em * sizes[len(sizes) // 2])
     gaps = [[_letter_gaps(line) for line in block] for _, block in blocks]
     page_gap = _letter_gap(sorted(g for block in gaps for line in block for g in line), space_em)
     out: list[str] = []
