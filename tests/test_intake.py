@@ -112,6 +112,20 @@ def test_the_fallback_prefers_the_product_to_the_business_plan_facts_around_it()
     assert fields["product_use"].value == market
 
 
+def test_a_documents_title_opens_no_product_section():
+    """'(주)OO 제품소개서' names the document; were it a product heading, the company overview under it would be
+    proposed as 주요제품 ('Chapter 1 About Us') and 제품용도 (the company's vision)."""
+    from workbench.intake.document import Document, Paragraph
+    from workbench.intake.propose import propose_document
+
+    product = "당사는 외피 일체형 고성능 샌드위치 패널로 건물의 냉난방 에너지를 줄입니다."
+    texts = ["(주)온새인더스트리 제품소개서", "Chapter 1 About Us", "우리의 목표는 세계 시장에서 인정받는 강소기업이다.",
+             "Chapter 3 Our Solution", product]
+    fields = propose_document(Document("deck.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(texts)])).fields
+    assert fields["main_product"].value == product.rstrip(".") and fields["main_product"].how == "scored"
+    assert "Chapter 1" not in fields["product_use"].value
+
+
 def test_proposals_leave_out_list_bullets_but_keep_a_leading_minus():
     """A deck's bullets ('• ', '✔ ', '- ') are layout, not part of the product or its use; '-20℃' is a value."""
     from workbench.intake.document import Document, Paragraph
