@@ -19,7 +19,7 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = (
 )
 # A document's title names what it is ('(주)OO 제품소개서', 'OO 기술사업계획서'): it opens no section of the kinds above
 # ('제품소개서' would make the company overview after it the product section).
-DOCUMENT_TITLE = re.compile(r"(?:소개서|계획서|설명서|제안서|보고서|소개자료|IR자료)$")
+DOCUMENT_TITLE = re.compile(r"(?:소개서|계획서|설명서|제안서|보고서|소개자료)$")
 MAX_HEADING = 40  # characters
 SENTENCE = re.compile(r"[.!?。]$|(?:니다|이다|했다|한다|였다)$")
 
