@@ -727,6 +727,9 @@ def test_intake_bench_compares_proposed_with_typed_fields(fitted, records):
         assert 0 <= f["same_top1_as_typed"] <= 1 and f["refused"] == 0
         assert f["same_as_typed"]["main_product"] == 1.0  # the generated documents state it in every format
         assert 0 <= f["codes_typed"]["same_top1_as_typed"] <= 1
+        groups = f["by_stated_codes"]
+        assert set(groups) <= {"both", "ksic", "nst", "none"} and sum(g["n"] for g in groups.values()) == 3
+        assert f["same_top1_as_typed"] == pytest.approx(sum(g["n"] * g["same_top1_as_typed"] for g in groups.values()) / 3)
     assert "20-page PDF" in format_report(r) and "typed by the examiner" in format_report(r)
 
 
@@ -735,6 +738,13 @@ def test_intake_bench_without_timed_pdfs_reports_none_timed(fitted, records):
 
     r = run_intake_bench(fitted, records[:1], timed=0, formats=("docx",), log=lambda _: None)
     assert r["pdf_20_pages"] == {"n": 0} and "not timed" in format_report(r)
+
+
+def test_documents_are_grouped_by_the_codes_they_state():
+    from workbench.intake.bench import stated_codes
+
+    assert [stated_codes(CompanyRecord(ksic_code=k, nst_code=n)) for k, n in
+            (("26299", "EE0101"), ("26299", ""), ("", "EE0101"), ("", ""))] == ["both", "ksic", "nst", "none"]
 
 
 def test_codes_the_document_lacks_are_typed_and_stated_ones_kept():

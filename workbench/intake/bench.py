@@ -28,6 +28,13 @@ from workbench.schema.record import CompanyRecord
 TIMED_PAGES = 20
 COMPARED = ("main_product", "product_use", "tech_project", "ksic_code", "nst_code")
 CODES = ("ksic_code", "industry_name", "nst_code")  # what the examiner types when the document does not state it
+STATED = ("both", "ksic", "nst", "none")  # :func:`stated_codes`, in report order
+
+
+def stated_codes(proposed: CompanyRecord) -> str:
+    """Which codes a document stated: 'both', 'ksic' (업종코드 only), 'nst' (기술분류 only) or 'none'."""
+    ksic, nst = bool(proposed.ksic_code), bool(proposed.nst_code)
+    return "both" if ksic and nst else "ksic" if ksic else "nst" if nst else "none"
 
 
 def _key(record: CompanyRecord) -> tuple[str, ...]:
@@ -97,6 +104,7 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
             "top1": float(np.mean([bool(t) and t[0] == y for y, t in zip(truth, top)])),
             "codes_typed": {"same_top1_as_typed": _same_top1(top_completed, typed_top),
                             "top3_hit": float(np.mean([y in t for y, t in zip(truth, top_completed)]))},
+            "by_stated_codes": _by_stated_codes(proposed[fmt], top, typed_top),
             "refused": errors[fmt], "p95_seconds": float(np.percentile(seconds[fmt], 95)),
             "same_as_typed": {k: float(np.mean([getattr(p, k).rstrip(".") == getattr(r, k).rstrip(".")
                                                 for p, r in zip(proposed[fmt], records)])) for k in COMPARED}}
@@ -108,6 +116,16 @@ def run_intake_bench(rec: Recommender, records: list[CompanyRecord], *, timed: i
 
 def _same_top1(top: list[list[str]], typed_top: list[list[str]]) -> float:
     return float(np.mean([bool(t) and bool(u) and t[0] == u[0] for t, u in zip(top, typed_top)]))
+
+
+def _by_stated_codes(proposed: list[CompanyRecord], top: list[list[str]],
+                     typed_top: list[list[str]]) -> dict[str, dict]:
+    """Documents and their same-1순위 share per :func:`stated_codes` (where the gap to the typed fields lies)."""
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(proposed):
+        groups.setdefault(stated_codes(p), []).append(i)
+    return {k: {"n": len(rows), "same_top1_as_typed": _same_top1([top[i] for i in rows], [typed_top[i] for i in rows])}
+            for k in STATED if (rows := groups.get(k))}
 
 
 def format_report(r: dict) -> str:
@@ -122,6 +140,11 @@ def format_report(r: dict) -> str:
         c = f["codes_typed"]
         lines.append(f"{fmt:<7} same 1순위 as typed {c['same_top1_as_typed']:.3f}  top-3 hit {c['top3_hit']:.3f}"
                      f"  gap {100 * (r['typed_top3_hit'] - c['top3_hit']):.1f} pts")
+    lines.append("same 1순위 as typed by the codes the document states (both, ksic: 업종코드 only, nst: 기술분류 only, "
+                 "none; documents):")
+    for fmt, f in r["formats"].items():
+        lines.append(f"{fmt:<7} " + "  ".join(f"{k} {g['same_top1_as_typed']:.3f} ({g['n']})"
+                                             for k, g in f["by_stated_codes"].items()))
     lines.append("field equal to the typed value (업종코드/기술분류: documents state them in about 70%/60%):")
     for fmt, f in r["formats"].items():
         lines.append(f"{fmt:<7} " + "  ".join(f"{k} {v:.3f}" for k, v in f["same_as_typed"].items()))
