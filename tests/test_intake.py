@@ -124,6 +124,11 @@ def test_a_documents_title_opens_no_product_section():
     fields = propose_document(Document("deck.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(texts)])).fields
     assert fields["main_product"].value == product.rstrip(".") and fields["main_product"].how == "scored"
     assert "Chapter 1" not in fields["product_use"].value
+    # after the first heading such a line is text: a test report listed under the product does not end its section
+    texts = ["주요 제품", "스마트 가스 센서 모듈", "공인 시험 보고서", "수소 누출을 1초 안에 감지합니다."]
+    fields = propose_document(Document("plan.docx", "docx", [Paragraph(t, i + 1) for i, t in enumerate(texts)])).fields
+    assert fields["main_product"].value == "스마트 가스 센서 모듈"
+    assert fields["product_use"].value.endswith("수소 누출을 1초 안에 감지합니다.")
 
 
 def test_proposals_leave_out_list_bullets_but_keep_a_leading_minus():

@@ -17,19 +17,21 @@ KINDS: tuple[tuple[str, re.Pattern], ...] = (
     ("technology", re.compile(r"기술개요|핵심기술|보유기술|기술현황|기술사업|사업화계획|개발과제|연구개발|기술소개")),
     ("other", re.compile(r"시장|재무|조직|인력|회사개요|기업개요|일반현황|회사소개|기업소개|별첨|투자|일정|인증|연혁|경영")),
 )
-# A document's title names what it is ('(주)OO 제품소개서', 'OO 기술사업계획서'): it opens no section of the kinds above
-# ('제품소개서' would make the company overview after it the product section).
+# A document's title names what it is ('(주)OO 제품소개서', 'OO 기술사업계획서'): before the first heading it opens no
+# section of the kinds above ('제품소개서' would make the company overview after it the product section). Later such a
+# line is judged like any other ('공인 시험 보고서' under a product heading stays in the product section).
 DOCUMENT_TITLE = re.compile(r"(?:소개서|계획서|설명서|제안서|보고서|소개자료)$")
 MAX_HEADING = 40  # characters
 SENTENCE = re.compile(r"[.!?。]$|(?:니다|이다|했다|한다|였다)$")
 
 
-def heading_kind(p: Paragraph) -> str | None:
-    """The section kind a heading opens ('product', 'use', 'technology', 'other'), or None for body text."""
+def heading_kind(p: Paragraph, *, opening: bool = False) -> str | None:
+    """The section kind a heading opens ('product', 'use', 'technology', 'other'), or None for body text;
+    ``opening``: no heading came before ``p``, so it may be the document's title."""
     if p.cells or len(p.text) > MAX_HEADING or SENTENCE.search(p.text) or ":" in p.text or "：" in p.text:
         return None
     squashed = re.sub(r"[\s·ㆍ,/]", "", NUMBERING.sub("", p.text))
-    if DOCUMENT_TITLE.search(squashed):
+    if opening and DOCUMENT_TITLE.search(squashed):
         return "other"
     for kind, pattern in KINDS:
         if pattern.search(squashed):
@@ -39,9 +41,10 @@ def heading_kind(p: Paragraph) -> str | None:
 
 def sectioned(paragraphs: list[Paragraph]) -> list[tuple[str, Paragraph]]:
     """(kind, paragraph) for every body paragraph; before the first heading the kind is 'other'."""
-    out, kind = [], "other"
+    out, kind, opening = [], "other", True
     for p in paragraphs:
-        k = heading_kind(p)
+        k = heading_kind(p, opening=opening)
+        opening = opening and k is None
         if k is None:
             out.append((kind, p))
         else:
